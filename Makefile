@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# smartbms: wrapper around the kernel's build system and the test bench.
+#
+#   make             build the module against KDIR (default: the running kernel)
+#   make check       set the bench up if needed and run every test
+#   make demo        set the bench up if needed and show the simulated BMS
+#   make setup       only set the bench up (packages, UML kernel)
+#   make clean       remove build output (the kernel cache stays)
+#
+# The kernel source and the UML kernel live in $(SMARTBMS_CACHE), by default
+# ~/.cache/smartbms, outside the clone.
+
+KDIR ?= /lib/modules/$(shell uname -r)/build
+SMARTBMS_CACHE ?= $(HOME)/.cache/smartbms
+export SMARTBMS_CACHE
+
+all: modules
+
+modules:
+	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR): install the kernel headers or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+check:
+	tests/check.sh
+
+demo:
+	tests/demo.sh
+
+setup:
+	tests/uml/setup.sh
+
+clean:
+	rm -rf build
+	@if test -f $(KDIR)/Makefile; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+
+.PHONY: all modules check demo setup clean

@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make check`: set the bench up where something is missing, build the
+# module for the bench's UML kernel and for Debian's amd64 kernel headers,
+# boot the simulated board, run every test in it, and print one verdict.
+# The last line is "N passed, N failed"; the exit status is non-zero if
+# anything failed.
+#
+# Environment: SMARTBMS_CACHE (kernel cache), SMARTBMS_ONLY (run only the
+# system tests whose name contains it), SMARTBMS_TIMEOUT (guest, seconds).
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
+build=$top/build
+out=$build/check
+host=$out/host-results
+
+rm -rf "$out"
+mkdir -p "$out"
+: >"$host"
+result() { printf '%s\n' "$*" >>"$host"; }
+
+if ! "$top/tests/uml/setup.sh"; then
+	result "not ok setup: the bench could not be set up (see above)"
+	python3 "$top/tests/report.py" --host-results "$host" 2>/dev/null ||
+		echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# The newest Debian 6.12 amd64 headers (setup installed them if none was).
+hdr=$("$top/tests/uml/setup.sh" --headers-dir)
+if [ -z "$hdr" ]; then
+	result "not ok build: against Debian's linux-headers-6.12 amd64: not installed"
+elif "$top/tests/uml/build-modules.sh" "$hdr" "$build/amd64" 2>"$out/build-amd64.log"; then
+	result "ok build: smartbms.ko against ${hdr##*/} (W=1, no warnings)"
+else
+	cat "$out/build-amd64.log" >&2
+	result "not ok build: smartbms.ko against ${hdr##*/}: see above"
+fi
+
+guest=()
+if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMARTBMS_TESTS=y \
+	2>"$out/build-um.log"; then
+	result "ok build: smartbms.ko and the test modules against the bench kernel (ARCH=um, W=1, no warnings)"
+	echo "check: booting the simulated board" >&2
+	"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$build/um" \
+		--timeout "${SMARTBMS_TIMEOUT:-1200}" --only "${SMARTBMS_ONLY:-}"
+	guest=("$out/guest")
+else
+	cat "$out/build-um.log" >&2
+	result "not ok build: modules against the bench kernel: see above"
+fi
+
+python3 "$top/tests/report.py" --host-results "$host" "${guest[@]}"

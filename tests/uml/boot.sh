@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the simulated board: the bench's UML kernel, the board devicetree and
+# tests/uml/init.sh, with the modules built by build-modules.sh.
+#
+# Usage: boot.sh --out DIR --moddir DIR [--mode check|demo] [--timeout SEC]
+#                [--only PATTERN] [--console] [--loglevel N]
+# The guest writes its results into --out; the kernel log goes to
+# DIR/console.log (and to the terminal too with --console).  A guest that
+# does not power off within the timeout is killed and DIR/timeout written.
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
+kdir=$cache/linux-6.12
+out='' moddir='' mode=check timeout=900 only='' console='' loglevel=7
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=$2; shift ;;
+	--moddir) moddir=$2; shift ;;
+	--mode) mode=$2; shift ;;
+	--timeout) timeout=$2; shift ;;
+	--only) only=$2; shift ;;
+	--console) console=1 ;;
+	--loglevel) loglevel=$2; shift ;;
+	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N]" >&2
+	   exit 2 ;;
+	esac
+	shift
+done
+if [ -z "$out" ] || [ -z "$moddir" ]; then
+	echo "boot: --out and --moddir are required" >&2
+	exit 2
+fi
+[ -x "$kdir/linux" ] || { echo "boot: no UML kernel at $kdir/linux (run tests/uml/setup.sh)" >&2; exit 1; }
+
+out=$(realpath -m "$out")
+moddir=$(realpath "$moddir")
+rm -rf "$out"
+mkdir -p "$out"
+
+# The board devicetree, preprocessed with the kernel's dt-bindings headers.
+dtb=$out/board.dtb
+cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp \
+	-I "$kdir/include" -I "$kdir/scripts/dtc/include-prefixes" \
+	"$top/tests/board/smartbms-board.dts" |
+	dtc -q -I dts -O dtb -o "$dtb" -
+
+# shellcheck disable=SC2054 # con0=IN,OUT is one UML option
+cmdline=(
+	mem=1G root=/dev/root rootfstype=hostfs rootflags=/ rw
+	init="$top/tests/uml/init.sh" dtb="$dtb"
+	con=null con0=null,fd:1 ssl=null
+	loglevel="$loglevel" panic=-1 kunit.enable=1
+	SMARTBMS_TOP="$top" SMARTBMS_OUT="$out" SMARTBMS_MODDIR="$moddir"
+	SMARTBMS_MODE="$mode" SMARTBMS_ONLY="$only"
+)
+
+status=0
+if [ -n "$console" ]; then
+	timeout --kill-after=10 "$timeout" "$kdir/linux" "${cmdline[@]}" </dev/null 2>&1 |
+		tee "$out/console.log" || status=$?
+else
+	timeout --kill-after=10 "$timeout" "$kdir/linux" "${cmdline[@]}" \
+		</dev/null >"$out/console.log" 2>&1 || status=$?
+fi
+if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+	echo "$timeout" >"$out/timeout"
+fi
+exit 0

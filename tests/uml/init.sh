@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the User-Mode Linux guest (tests/uml/run.sh boots it).  The root
+# file system is the host's, through hostfs, so the repository and the host's
+# programs are at their usual paths.  The kernel passes these from its
+# command line:
+#   SMARTBMS_TOP     the repository
+#   SMARTBMS_OUT     directory for results and logs (on the host)
+#   SMARTBMS_MODDIR  where the modules were built for this kernel
+#   SMARTBMS_MODE    check: run every test; demo: run tests/uml/demo.sh
+#   SMARTBMS_ONLY    optional: run only the system tests whose name matches
+#
+# Results go to $SMARTBMS_OUT/results, one per line: "ok NAME" or
+# "not ok NAME: why".  The host reads them with the kernel log; whatever the
+# guest fails to write counts as a failure there.
+
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C
+
+out=$SMARTBMS_OUT
+results=$out/results
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev 2>/dev/null
+# devtmpfs has no /dev/fd; bash's process substitution needs it.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+[ -e /dev/stdin ] || ln -s /proc/self/fd/0 /dev/stdin
+[ -e /dev/stdout ] || ln -s /proc/self/fd/1 /dev/stdout
+[ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t configfs configfs /sys/kernel/config
+# Scratch space stays in the guest, not on the host's disk.
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+
+result() { printf '%s\n' "$*" >>"$results"; }
+
+# Kernel messages from here on belong to the tests.
+echo clear >/sys/kernel/debug/kmemleak 2>/dev/null
+
+load() {
+	local mod=$SMARTBMS_MODDIR/$1
+	if insmod "$mod" 2>>"$out/init.log"; then
+		result "ok load: ${1##*/}"
+	else
+		result "not ok load: ${1##*/}: insmod failed"
+	fi
+}
+
+run_kunit() {
+	local ko before suite
+	for ko in "$SMARTBMS_MODDIR"/tests/kunit/*.ko; do
+		[ -e "$ko" ] || continue
+		before=$(printf '%s\n' /sys/kernel/debug/kunit/*)
+		load "${ko#"$SMARTBMS_MODDIR"/}"
+		# The suites a module added must each report a result.
+		for suite in /sys/kernel/debug/kunit/*; do
+			[ -e "$suite" ] || continue
+			grep -qxF "$suite" <<<"$before" ||
+				printf '%s\n' "${suite##*/}" >>"$out/kunit-suites"
+		done
+	done
+}
+
+# One system test: a script printing "ok - what" / "not ok - what" lines.
+run_system_test() {
+	local t=$1 name log rc n=0
+	name=system/$(basename "$t" .sh)
+	log=$out/$name.log
+	mkdir -p "${log%/*}"
+	timeout 300 bash "$t" >"$log" 2>&1
+	rc=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok - "*) result "ok $name: ${line#ok - }"; n=$((n + 1)) ;;
+		"not ok - "*) result "not ok $name: ${line#not ok - }"; n=$((n + 1)) ;;
+		esac
+	done <"$log"
+	if [ "$rc" -eq 124 ]; then
+		result "not ok $name: timed out"
+	elif [ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$log"; then
+		result "not ok $name: exited with status $rc"
+	elif [ "$n" -eq 0 ]; then
+		result "not ok $name: ran no assertion"
+	fi
+}
+
+{
+	echo "init: booted $(uname -r)"
+	load tests/sim/smartbms-sim-adc.ko
+	load drivers/power/supply/smartbms.ko
+
+	case $SMARTBMS_MODE in
+	demo)
+		bash "$SMARTBMS_TOP/tests/uml/demo.sh" >/dev/console 2>&1 ||
+			result "not ok demo: exited with status $?"
+		;;
+	*)
+		run_kunit
+		for t in "$SMARTBMS_TOP"/tests/system/*.sh; do
+			case ${SMARTBMS_ONLY:-} in
+			"" | *"$(basename "$t" .sh)"*) run_system_test "$t" ;;
+			esac
+		done
+		;;
+	esac
+
+	# Unbinding and unloading are tested on every run, then leaks.
+	for m in smartbms-engine-test smartbms smartbms-sim-adc; do
+		grep -q "^${m//-/_} " /proc/modules || continue
+		if rmmod "$m"; then
+			result "ok unload: $m"
+		else
+			result "not ok unload: $m: rmmod failed"
+		fi
+	done
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		echo scan >/sys/kernel/debug/kmemleak
+		echo scan >/sys/kernel/debug/kmemleak
+		cat /sys/kernel/debug/kmemleak >"$out/kmemleak"
+	fi
+	dmesg >"$out/dmesg.log"
+	echo "init: done"
+} >>"$out/init.log" 2>&1
+
+: >"$out/done"
+sync
+poweroff -f
+echo o >/proc/sysrq-trigger
