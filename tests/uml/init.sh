@@ -31,9 +31,19 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 [ -e /dev/stderr ] || ln -s /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t configfs configfs /sys/kernel/config
-# Scratch space stays in the guest, not on the host's disk.
-mount -t tmpfs tmpfs /tmp
-mount -t tmpfs tmpfs /run
+# Scratch space stays in the guest, not on the host's disk, wherever that
+# hides none of the bench's own paths (a clone may well live in /tmp).
+private_tmpfs() {
+	local p
+	for p in "$SMARTBMS_TOP" "$SMARTBMS_OUT" "$SMARTBMS_MODDIR"; do
+		case $p/ in "$1"/*) return 0 ;; esac
+	done
+	mount -t tmpfs tmpfs "$1"
+}
+private_tmpfs /tmp
+private_tmpfs /run
+mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
+export TMPDIR=/dev/shm
 
 result() { printf '%s\n' "$*" >>"$results"; }
 
