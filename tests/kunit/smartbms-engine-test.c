@@ -2,31 +2,1570 @@
 /*
  * KUnit suite for the smartbms protection engine.  It drives the engine
  * code of the smartbms module itself, through its KUnit-only exports.
+ *
+ * Every number below is the specification's (behaviour.md, the manual),
+ * written out, never read from the engine's tunables table: changing a
+ * delay or a level in the engine must make a case fail.
  */
 
 #include <kunit/test.h>
 #include <linux/module.h>
 #include <linux/power/smartbms-engine.h>
+#include <linux/power_supply.h>
+#include <linux/prandom.h>
 #include <linux/string.h>
 
-/* Rule 14: from probe on, every FET off and every output "not allowed". */
-static void smartbms_engine_test_start_state_is_safe(struct kunit *test)
+#define MV(x)	((x) * 1000)	/* millivolts, in uV */
+#define MA(x)	((x) * 1000)	/* milliamps, in uA */
+
+#define IN(x)	BIT(SMARTBMS_IN_##x)
+#define OUT(x)	BIT(SMARTBMS_OUT_##x)
+#define CODE(x)	BIT(SMARTBMS_CODE_##x)
+
+#define ALL_FETS	(OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE))
+
+/**
+ * struct bms - a BMS under test: settings, the current sample, the state
+ * @set: settings
+ * @in: the sample the next step evaluates
+ * @st: the engine's state
+ */
+struct bms {
+	struct smartbms_settings set;
+	struct smartbms_inputs in;
+	struct smartbms_state st;
+};
+
+/* A resting system: battery 13.2 V, engine off, every line allowing. */
+static void bms_init(struct bms *b)
+{
+	memset(b, 0, sizeof(*b));
+	smartbms_settings_init(&b->set);
+	smartbms_engine_init(&b->st);
+	b->in.now_ms = 1000000;
+	b->in.lines = IN(CHARGE_ALLOWED) | IN(DISCHARGE_ALLOWED) | IN(REMOTE);
+	b->in.meas[SMARTBMS_MEAS_BATTERY_UV] = MV(13200);
+	b->in.meas[SMARTBMS_MEAS_ALTERNATOR_UV] = MV(12600);
+	b->in.meas[SMARTBMS_MEAS_SYSTEM_UV] = MV(13200);
+	b->in.meas[SMARTBMS_MEAS_TEMP_MC] = 25000;
+	b->in.meas[SMARTBMS_MEAS_REFERENCE_UV] = MV(2500);
+	b->in.meas_ok = SMARTBMS_ALL_MEAS;
+}
+
+static void bms_step(struct bms *b)
+{
+	smartbms_engine_step(&b->st, &b->set, &b->in);
+}
+
+/* Let @ms pass, sampling every 100 ms as the driver does at most. */
+static void bms_run(struct bms *b, u32 ms)
+{
+	u64 end = b->in.now_ms + ms;
+
+	while (b->in.now_ms < end) {
+		b->in.now_ms = min(b->in.now_ms + 100, end);
+		bms_step(b);
+	}
+}
+
+/* Start, then let every delay of the start pass. */
+static void bms_settle(struct bms *b)
+{
+	bms_step(b);
+	bms_run(b, 3000);
+}
+
+static void bms_line(struct bms *b, u32 line, bool high)
+{
+	if (high)
+		b->in.lines |= line;
+	else
+		b->in.lines &= ~line;
+}
+
+static void bms_set(struct bms *b, enum smartbms_meas m, s32 val)
+{
+	b->in.meas[m] = val;
+}
+
+static bool on(struct bms *b, u32 out)
+{
+	return b->st.outputs & out;
+}
+
+static bool code(struct bms *b, u32 c)
+{
+	return b->st.codes & c;
+}
+
+/* A running alternator, qualified, charging the battery. */
+static void bms_alternator_running(struct kunit *test, struct bms *b)
+{
+	bms_set(b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(14000));
+	bms_set(b, SMARTBMS_MEAS_BATTERY_UV, MV(12800));
+	bms_step(b);
+	bms_run(b, 1000);
+	KUNIT_ASSERT_TRUE(test, on(b, OUT(ALTERNATOR)));
+}
+
+/* ---- rule 14: the safe start ---------------------------------------- */
+
+static void start_state_is_safe(struct kunit *test)
 {
 	struct smartbms_state st;
-	unsigned int i;
 
 	/* Whatever was there before must not survive initialisation. */
 	memset(&st, 0xff, sizeof(st));
 	smartbms_engine_init(&st);
 
-	for (i = 0; i < SMARTBMS_NUM_OUTPUTS; i++)
-		KUNIT_EXPECT_FALSE_MSG(test, st.outputs & BIT(i),
-				       "output %u asserted in the start state", i);
-	KUNIT_EXPECT_EQ(test, st.outputs & ~SMARTBMS_ALL_OUTPUTS, 0);
+	KUNIT_EXPECT_EQ(test, st.outputs, 0);
+	KUNIT_EXPECT_EQ(test, st.codes, 0);
+	KUNIT_EXPECT_FALSE(test, st.started);
+	KUNIT_EXPECT_EQ(test, st.next_ms, 0);
+}
+
+static void first_sample_qualifies_nothing_early(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	b.in.meas[SMARTBMS_MEAS_ALTERNATOR_UV] = MV(14000);
+	bms_step(&b);
+	/* Charging through System+ has no delay; the rest must qualify. */
+	KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT));
+	bms_run(&b, 900);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR) | OUT(LOAD_DISCONNECT)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM));
+	KUNIT_EXPECT_EQ(test, b.st.codes, 0);
+}
+
+/* ---- settings --------------------------------------------------------- */
+
+static void settings_defaults(struct kunit *test)
+{
+	struct smartbms_settings set;
+
+	smartbms_settings_init(&set);
+	KUNIT_EXPECT_EQ(test, set.fuse, SMARTBMS_FUSE_NOT_SET);
+	KUNIT_EXPECT_EQ(test, set.prealarm_usage, SMARTBMS_PREALARM_USE);
+	KUNIT_EXPECT_EQ(test, set.prealarm_output, SMARTBMS_PREALARM_CONTINUOUS);
+	KUNIT_EXPECT_EQ(test, set.charge_limit_uv, 14200000);
+	KUNIT_EXPECT_EQ(test, set.remote_function, SMARTBMS_REMOTE_ALTERNATOR_AND_SYSTEM);
+	KUNIT_EXPECT_TRUE(test, set.soft_switch);
+	KUNIT_EXPECT_EQ(test, smartbms_settings_check(&set), 0);
+}
+
+struct limit_case {
+	u32 uv;
+	int err;
+};
+
+static const struct limit_case limit_cases[] = {
+	{ 12999999, -ERANGE }, { 13000000, 0 }, { 14200000, 0 },
+	{ 15300000, 0 }, { 15300001, -ERANGE }, { 0, -ERANGE },
+};
+
+static void limit_case_desc(const struct limit_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%u uV", p->uv);
+}
+
+KUNIT_ARRAY_PARAM(limit, limit_cases, limit_case_desc);
+
+static void settings_charge_limit_range(struct kunit *test)
+{
+	const struct limit_case *p = test->param_value;
+	struct smartbms_settings set;
+
+	smartbms_settings_init(&set);
+	set.charge_limit_uv = p->uv;
+	KUNIT_EXPECT_EQ(test, smartbms_settings_check(&set), p->err);
+}
+
+static void settings_unknown_choices(struct kunit *test)
+{
+	struct smartbms_settings set;
+
+	smartbms_settings_init(&set);
+	set.fuse = SMARTBMS_NUM_FUSES;
+	KUNIT_EXPECT_EQ(test, smartbms_settings_check(&set), -EINVAL);
+	smartbms_settings_init(&set);
+	set.prealarm_usage = 2;
+	KUNIT_EXPECT_EQ(test, smartbms_settings_check(&set), -EINVAL);
+	smartbms_settings_init(&set);
+	set.prealarm_output = 2;
+	KUNIT_EXPECT_EQ(test, smartbms_settings_check(&set), -EINVAL);
+	smartbms_settings_init(&set);
+	set.remote_function = 3;
+	KUNIT_EXPECT_EQ(test, smartbms_settings_check(&set), -EINVAL);
+}
+
+/* ---- rule 1: the alternator port ------------------------------------- */
+
+struct qualify_case {
+	s32 uv;
+	bool qualifies;
+};
+
+static const struct qualify_case qualify_cases[] = {
+	{ 12999999, false }, { 13000000, false }, { 13000001, true }, { MV(14400), true },
+};
+
+static void qualify_case_desc(const struct qualify_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "alternator %d uV", p->uv);
+}
+
+KUNIT_ARRAY_PARAM(qualify, qualify_cases, qualify_case_desc);
+
+/* Above 13.0 V for 1 s qualifies; exactly 13.0 V is not above. */
+static void alternator_qualifies_above_13v(struct kunit *test)
+{
+	const struct qualify_case *p = test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(12800));
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, p->uv);
+	bms_step(&b);
+	bms_run(&b, 900);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, on(&b, OUT(ALTERNATOR)), p->qualifies);
+	bms_run(&b, 5000);
+	KUNIT_EXPECT_EQ(test, on(&b, OUT(ALTERNATOR)), p->qualifies);
+}
+
+static const struct qualify_case lose_cases[] = {
+	{ 13000001, false }, { 13000000, true }, { MV(12900), true },
+};
+
+KUNIT_ARRAY_PARAM(lose, lose_cases, qualify_case_desc);
+
+/* At or below 13.0 V for 2 s loses the qualification. */
+static void alternator_loses_at_13v(struct kunit *test)
+{
+	const struct qualify_case *p = test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(12500));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(14000));
+	bms_step(&b);
+	bms_run(&b, 1000);
+	KUNIT_ASSERT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, p->uv);
+	bms_step(&b);
+	bms_run(&b, 1900);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, !on(&b, OUT(ALTERNATOR)), p->qualifies);
+}
+
+/* Reverse flow is never allowed: cut at the very next sample. */
+static void alternator_one_way(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13300));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13500));
+	bms_step(&b);
+	bms_run(&b, 1000);
+	KUNIT_ASSERT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13500));
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13500) - 1);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13600));
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+}
+
+/* Everything in rule 1 besides the voltage must hold too. */
+enum blocker {
+	BLOCK_CHARGE_ALLOWED,
+	BLOCK_CHARGE_ALLOWED_UNREADABLE,
+	BLOCK_LOCKOUT,
+	BLOCK_OVERTEMP,
+	BLOCK_CALIBRATION,
+	BLOCK_REFERENCE,
+	BLOCK_REMOTE,
+	BLOCK_SOFT_SWITCH,
+	BLOCK_ALTERNATOR_UNREADABLE,
+	BLOCK_BATTERY_UNREADABLE,
+	BLOCK_SHORT_CIRCUIT,
+	BLOCK_DISCHARGE_ALLOWED,
+};
+
+static const char * const blocker_names[] = {
+	"charge-allowed low", "charge-allowed unreadable", "lock-out",
+	"over-temperature 85 C", "calibration (E-B30)", "reference (E-B33)",
+	"remote off", "soft switch off", "alternator voltage unreadable",
+	"battery voltage unreadable", "short circuit", "discharge-allowed low",
+};
+
+static void bms_block(struct bms *b, enum blocker what)
+{
+	switch (what) {
+	case BLOCK_CHARGE_ALLOWED:
+		bms_line(b, IN(CHARGE_ALLOWED), false);
+		break;
+	case BLOCK_CHARGE_ALLOWED_UNREADABLE:
+		b->in.lines_bad |= IN(CHARGE_ALLOWED);
+		break;
+	case BLOCK_LOCKOUT:
+		bms_set(b, SMARTBMS_MEAS_BATTERY_UV, MV(14200));
+		bms_set(b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(14400));
+		break;
+	case BLOCK_OVERTEMP:
+		bms_set(b, SMARTBMS_MEAS_TEMP_MC, 85000);
+		break;
+	case BLOCK_CALIBRATION:
+		b->in.calibration_bad = true;
+		break;
+	case BLOCK_REFERENCE:
+		bms_set(b, SMARTBMS_MEAS_REFERENCE_UV, MV(2400));
+		break;
+	case BLOCK_REMOTE:
+		bms_line(b, IN(REMOTE), false);
+		break;
+	case BLOCK_SOFT_SWITCH:
+		b->set.soft_switch = false;
+		break;
+	case BLOCK_ALTERNATOR_UNREADABLE:
+		b->in.meas_ok &= ~BIT(SMARTBMS_MEAS_ALTERNATOR_UV);
+		break;
+	case BLOCK_BATTERY_UNREADABLE:
+		b->in.meas_ok &= ~BIT(SMARTBMS_MEAS_BATTERY_UV);
+		break;
+	case BLOCK_SHORT_CIRCUIT:
+		bms_line(b, IN(SHORT_CIRCUIT), true);
+		break;
+	case BLOCK_DISCHARGE_ALLOWED:
+		bms_line(b, IN(DISCHARGE_ALLOWED), false);
+		break;
+	}
+}
+
+struct block_case {
+	enum blocker what;
+	u32 off;	/* outputs the blocker must take away at once */
+	u32 stays;	/* outputs it must leave alone */
+};
+
+static const struct block_case block_cases[] = {
+	{ BLOCK_CHARGE_ALLOWED,
+	  OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT),
+	  OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) },
+	{ BLOCK_CHARGE_ALLOWED_UNREADABLE,
+	  OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT),
+	  OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) },
+	/* The charge limit acts on the two power ports only (rule 8). */
+	{ BLOCK_LOCKOUT, OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE),
+	  OUT(CHARGE_DISCONNECT) | OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) },
+	{ BLOCK_OVERTEMP,
+	  OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT),
+	  OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) },
+	/* Untrusted measurements: charging stops, discharge follows the lines. */
+	{ BLOCK_CALIBRATION,
+	  OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT),
+	  OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) },
+	{ BLOCK_REFERENCE,
+	  OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT),
+	  OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) },
+	/* The default remote function: alternator and System+. */
+	{ BLOCK_REMOTE, ALL_FETS, OUT(CHARGE_DISCONNECT) | OUT(LOAD_DISCONNECT) },
+	{ BLOCK_SOFT_SWITCH, ALL_FETS, OUT(CHARGE_DISCONNECT) | OUT(LOAD_DISCONNECT) },
+	{ BLOCK_ALTERNATOR_UNREADABLE, OUT(ALTERNATOR),
+	  OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) |
+	  OUT(CHARGE_DISCONNECT) },
+	/* Without the battery voltage neither lock-out nor one-way can be checked. */
+	{ BLOCK_BATTERY_UNREADABLE, OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE),
+	  OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
+	{ BLOCK_SHORT_CIRCUIT, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE),
+	  OUT(ALTERNATOR) | OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
+	/* The 30 s lead: nothing is taken away at once. */
+	{ BLOCK_DISCHARGE_ALLOWED, 0,
+	  ALL_FETS | OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
+};
+
+static void block_case_desc(const struct block_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", blocker_names[p->what]);
+}
+
+KUNIT_ARRAY_PARAM(block, block_cases, block_case_desc);
+
+/*
+ * Rules 1, 3, 4, 5, 6, 8, 10-13: what each condition takes away, at the
+ * very next sample, and what it leaves alone.  The fast path agrees.
+ */
+static void blockers_take_away(struct kunit *test)
+{
+	const struct block_case *p = test->param_value;
+	struct bms b;
+	u32 fast;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+	KUNIT_ASSERT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM));
+
+	bms_block(&b, p->what);
+	b.in.now_ms += 1;
+	fast = smartbms_engine_fast_trip(&b.st, &b.set, &b.in);
+	bms_step(&b);
+	KUNIT_EXPECT_EQ_MSG(test, b.st.outputs & p->off, 0, "outputs %#x", b.st.outputs);
+	KUNIT_EXPECT_EQ_MSG(test, b.st.outputs & p->stays, p->stays,
+			    "outputs %#x", b.st.outputs);
+	KUNIT_EXPECT_EQ(test, fast & b.st.outputs, 0);
+}
+
+/* ---- rule 2: current limit and its supervision ---------------------- */
+
+struct fuse_case {
+	enum smartbms_fuse fuse;
+	const char *name;
+	u32 limit_a;
+};
+
+static const struct fuse_case fuse_cases[] = {
+	{ SMARTBMS_FUSE_NOT_SET, "not set", 100 },
+	{ SMARTBMS_FUSE_125A, "125A", 100 },
+	{ SMARTBMS_FUSE_100A, "100A", 90 },
+	{ SMARTBMS_FUSE_80A, "80A", 60 },
+	{ SMARTBMS_FUSE_60A, "60A", 50 },
+	{ SMARTBMS_FUSE_2X30A, "2x30A", 40 },
+	{ SMARTBMS_FUSE_2X20A, "2x20A", 25 },
+	{ SMARTBMS_FUSE_2X15A, "2x15A", 20 },
+	{ SMARTBMS_FUSE_2X10A, "2x10A", 12 },
+	{ SMARTBMS_FUSE_2X7_5A, "2x7.5A", 9 },
+};
+
+static void fuse_case_desc(const struct fuse_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "fuse %s", p->name);
+}
+
+KUNIT_ARRAY_PARAM(fuse, fuse_cases, fuse_case_desc);
+
+static void fuse_table_limits(struct kunit *test)
+{
+	const struct fuse_case *p = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, smartbms_fuse_limit_ua(p->fuse), p->limit_a * 1000000);
+}
+
+/* Above the limit by more than 10 % for 5 s trips; retried after 30 s. */
+static void fuse_overcurrent_supervision(struct kunit *test)
+{
+	const struct fuse_case *p = test->param_value;
+	s32 margin = p->limit_a * 1100000;	/* 110 % of the limit, in uA */
+	struct bms b;
+
+	bms_init(&b);
+	b.set.fuse = p->fuse;
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+
+	/* Exactly 10 % above is not above it. */
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, margin);
+	bms_run(&b, 6000);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, margin + 1);
+	bms_step(&b);
+	bms_run(&b, 4900);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_OVERCURRENT);
+
+	/* The port is open: no current. It retries after 30 s. */
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, 0);
+	bms_run(&b, 29900);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_GOOD);
+}
+
+/* ---- rule 3: charge-limit lock-out ---------------------------------- */
+
+static const u32 lockout_limits[] = { 13000000, 14200000, 15300000 };
+
+static void lockout_limit_desc(const u32 *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "limit %u uV", *p);
+}
+
+KUNIT_ARRAY_PARAM(lockout_limit, lockout_limits, lockout_limit_desc);
+
+static void lockout_at_the_limit(struct kunit *test)
+{
+	const u32 limit = *(const u32 *)test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	b.set.charge_limit_uv = limit;
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, limit - 1);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, limit + MV(200));
+	bms_settle(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE)));
+	KUNIT_EXPECT_EQ(test, b.st.outputs & (OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE)),
+			OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE));
+
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, limit);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE)));
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(CHARGE_DISCONNECT)));
+	KUNIT_EXPECT_EQ(test, b.st.status, POWER_SUPPLY_STATUS_FULL);
+	KUNIT_EXPECT_EQ(test, b.st.capacity_level, POWER_SUPPLY_CAPACITY_LEVEL_FULL);
+}
+
+struct release_case {
+	s32 below_limit_uv;	/* how far below the limit the battery rests */
+	bool releases;
+};
+
+static const struct release_case release_cases[] = {
+	{ 499999, false }, { 500000, true }, { MV(1000), true },
+};
+
+static void release_case_desc(const struct release_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "limit - %d uV", p->below_limit_uv);
+}
+
+KUNIT_ARRAY_PARAM(release, release_cases, release_case_desc);
+
+/* Released after 10 consecutive seconds at or below limit - 0.5 V. */
+static void lockout_release_after_10s(struct kunit *test)
+{
+	const struct release_case *p = test->param_value;
+	u32 limit = 14200000;
+	struct bms b;
+
+	bms_init(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, limit);
+	bms_settle(&b);
+	KUNIT_ASSERT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE)));
+
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, limit - p->below_limit_uv);
+	bms_step(&b);
+	bms_run(&b, 9900);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, on(&b, OUT(SYSTEM_CHARGE)), p->releases);
+	bms_run(&b, 10000);
+	KUNIT_EXPECT_EQ(test, on(&b, OUT(SYSTEM_CHARGE)), p->releases);
+}
+
+/* Any sample above the release level, or unreadable, restarts the 10 s. */
+static void lockout_release_restarts(struct kunit *test)
+{
+	struct bms b;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		bms_init(&b);
+		bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(14200));
+		bms_settle(&b);
+
+		bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13700));
+		bms_step(&b);
+		bms_run(&b, 9000);
+		if (i == 0)
+			bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13700) + 1);
+		else
+			b.in.meas_ok &= ~BIT(SMARTBMS_MEAS_BATTERY_UV);
+		bms_run(&b, 100);
+		bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13700));
+		b.in.meas_ok = SMARTBMS_ALL_MEAS;
+		bms_run(&b, 100);
+		/* 10 s from here, not from the first sample. */
+		bms_run(&b, 9900);
+		KUNIT_EXPECT_FALSE_MSG(test, on(&b, OUT(SYSTEM_CHARGE)), "pass %d", i);
+		bms_run(&b, 100);
+		KUNIT_EXPECT_TRUE_MSG(test, on(&b, OUT(SYSTEM_CHARGE)), "pass %d", i);
+	}
+}
+
+/* ---- rule 6: BMS over-temperature ----------------------------------- */
+
+struct temp_case {
+	s32 mc;
+	bool charge;		/* charging allowed after this sample */
+	bool discharge;		/* discharging allowed after this sample */
+};
+
+/* One falling and rising sequence through both levels and releases. */
+static const struct temp_case temp_sequence[] = {
+	{ 84999, true, true },
+	{ 85000, false, true },
+	{ 94999, false, true },
+	{ 95000, false, false },
+	{ 85000, false, false },	/* the second level releases below 85 C */
+	{ 84999, false, true },
+	{ 75000, false, true },		/* the first level releases below 75 C */
+	{ 74999, true, true },
+	{ 94999, false, true },
+	{ 74999, true, true },
+};
+
+static void overtemperature_levels(struct kunit *test)
+{
+	struct bms b;
+	unsigned int i;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+
+	for (i = 0; i < ARRAY_SIZE(temp_sequence); i++) {
+		const struct temp_case *p = &temp_sequence[i];
+
+		bms_set(&b, SMARTBMS_MEAS_TEMP_MC, p->mc);
+		b.in.now_ms += 100;
+		bms_step(&b);
+		KUNIT_EXPECT_EQ_MSG(test, on(&b, OUT(SYSTEM_CHARGE)), p->charge,
+				    "%d m degC", p->mc);
+		KUNIT_EXPECT_EQ_MSG(test, on(&b, OUT(ALTERNATOR)), p->charge,
+				    "%d m degC", p->mc);
+		KUNIT_EXPECT_EQ_MSG(test, on(&b, OUT(CHARGE_DISCONNECT)), p->charge,
+				    "%d m degC", p->mc);
+		KUNIT_EXPECT_EQ_MSG(test, on(&b, OUT(SYSTEM_DISCHARGE)), p->discharge,
+				    "%d m degC", p->mc);
+		KUNIT_EXPECT_TRUE(test, on(&b, OUT(LOAD_DISCONNECT)));
+		KUNIT_EXPECT_EQ_MSG(test, code(&b, CODE(A_B15)), !(p->charge && p->discharge),
+				    "%d m degC", p->mc);
+		KUNIT_EXPECT_EQ(test, b.st.health, p->charge ? POWER_SUPPLY_HEALTH_GOOD :
+				POWER_SUPPLY_HEALTH_OVERHEAT);
+	}
+}
+
+/* ---- rule 7: pre-alarm and the 30 s rule ---------------------------- */
+
+static const enum smartbms_prealarm_usage usages[] = {
+	SMARTBMS_PREALARM_USE, SMARTBMS_PREALARM_NOT_AVAILABLE,
+};
+
+static void usage_desc(const enum smartbms_prealarm_usage *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s",
+		 *p == SMARTBMS_PREALARM_USE ? "use pre-alarm" : "pre-alarm not available");
+}
+
+KUNIT_ARRAY_PARAM(usage, usages, usage_desc);
+
+/* Discharge-allowed low: pre-alarm at once, discharge stops 30 s later. */
+static void prealarm_lead_30s(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	b.set.prealarm_usage = *(const enum smartbms_prealarm_usage *)test->param_value;
+	bms_settle(&b);
+
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(PREALARM)));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(W_B12)));
+	KUNIT_EXPECT_EQ(test, b.st.capacity_level, POWER_SUPPLY_CAPACITY_LEVEL_LOW);
+	bms_run(&b, 29900);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)));
+	KUNIT_EXPECT_EQ(test, b.st.outputs & (OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)),
+			OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE));
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_B11)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_B11)));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(W_B12)));
+	KUNIT_EXPECT_EQ(test, b.st.capacity_level, POWER_SUPPLY_CAPACITY_LEVEL_CRITICAL);
+	/* Charging goes on: it is what ends an under-voltage. */
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT)));
+}
+
+/* The battery's own pre-alarm first: the lead is given, follow at once. */
+static void prealarm_battery_first(struct kunit *test)
+{
+	enum smartbms_prealarm_usage usage =
+		*(const enum smartbms_prealarm_usage *)test->param_value;
+	bool use = usage == SMARTBMS_PREALARM_USE;
+	struct bms b;
+
+	bms_init(&b);
+	b.set.prealarm_usage = usage;
+	bms_settle(&b);
+
+	bms_line(&b, IN(BATTERY_PREALARM), true);
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, on(&b, OUT(PREALARM)), use);
+	KUNIT_EXPECT_EQ(test, code(&b, CODE(W_B12)), use);
+	bms_run(&b, 5000);
+
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, !on(&b, OUT(LOAD_DISCONNECT)), use);
+	KUNIT_EXPECT_EQ(test, code(&b, CODE(A_B11)), use);
+	/* Without the battery's pre-alarm the BMS gives the 30 s itself. */
+	bms_run(&b, 29999);
+	KUNIT_EXPECT_EQ(test, !on(&b, OUT(LOAD_DISCONNECT)), use);
+	bms_run(&b, 1);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT)));
+}
+
+/* Both in the same sample: the battery's pre-alarm was not earlier. */
+static void prealarm_together_gets_30s(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_line(&b, IN(BATTERY_PREALARM), true);
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_step(&b);
+	bms_run(&b, 29900);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(LOAD_DISCONNECT)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT)));
+}
+
+/* Permitted again after discharge-allowed has been high for 1 s. */
+static void discharge_permitted_after_1s(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_step(&b);
+	bms_run(&b, 30000);
+	KUNIT_ASSERT_TRUE(test, code(&b, CODE(A_B11)));
+
+	bms_line(&b, IN(DISCHARGE_ALLOWED), true);
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(PREALARM)));
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(W_B12)));
+	bms_run(&b, 900);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_B11)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & (OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)),
+			OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE));
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_B11)));
+}
+
+/* Steady, or 1 s on / 1 s off; the engine asks to be woken at each edge. */
+static void prealarm_output_modes(struct kunit *test)
+{
+	static const struct {
+		u32 at_ms;
+		bool intermittent_on;
+	} pattern[] = {
+		{ 0, true }, { 999, true }, { 1000, false }, { 1999, false },
+		{ 2000, true }, { 3000, false }, { 4500, true },
+	};
+	struct bms b;
+	unsigned int mode, i;
+	u64 t0;
+
+	for (mode = 0; mode < 2; mode++) {
+		bms_init(&b);
+		b.set.prealarm_output = mode ? SMARTBMS_PREALARM_INTERMITTENT :
+					       SMARTBMS_PREALARM_CONTINUOUS;
+		bms_settle(&b);
+		bms_line(&b, IN(BATTERY_PREALARM), true);
+		t0 = b.in.now_ms;
+		for (i = 0; i < ARRAY_SIZE(pattern); i++) {
+			b.in.now_ms = t0 + pattern[i].at_ms;
+			bms_step(&b);
+			KUNIT_EXPECT_EQ_MSG(test, on(&b, OUT(PREALARM)),
+					    !mode || pattern[i].intermittent_on,
+					    "mode %u at %u ms", mode, pattern[i].at_ms);
+			KUNIT_EXPECT_TRUE(test, code(&b, CODE(W_B12)));
+			if (mode)
+				KUNIT_EXPECT_EQ(test, b.st.next_ms,
+						t0 + (pattern[i].at_ms / 1000 + 1) * 1000);
+		}
+	}
+}
+
+/* ---- rule 10: the remote functions and the soft switch -------------- */
+
+struct remote_case {
+	enum smartbms_remote_function fn;
+	bool soft_switch;	/* switch off with the soft switch, not the input */
+	u32 remaining;		/* outputs left while not ON */
+};
+
+static const struct remote_case remote_cases[] = {
+	{ SMARTBMS_REMOTE_ALTERNATOR_AND_SYSTEM, false,
+	  OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
+	{ SMARTBMS_REMOTE_ALTERNATOR_AND_SYSTEM, true,
+	  OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
+	{ SMARTBMS_REMOTE_ALTERNATOR_ONLY, false,
+	  SMARTBMS_ALL_OUTPUTS & ~OUT(ALTERNATOR) & ~OUT(PREALARM) },
+	{ SMARTBMS_REMOTE_ALTERNATOR_ONLY, true,
+	  SMARTBMS_ALL_OUTPUTS & ~OUT(ALTERNATOR) & ~OUT(PREALARM) },
+	{ SMARTBMS_REMOTE_EVERYTHING, false, 0 },
+	{ SMARTBMS_REMOTE_EVERYTHING, true, 0 },
+};
+
+static void remote_case_desc(const struct remote_case *p, char *desc)
+{
+	static const char * const fn[] = {
+		"alternator & System+", "alternator only", "everything",
+	};
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s, %s", fn[p->fn],
+		 p->soft_switch ? "soft switch" : "remote input");
+}
+
+KUNIT_ARRAY_PARAM(remote, remote_cases, remote_case_desc);
+
+static void bms_switch(struct bms *b, const struct remote_case *p, bool on)
+{
+	if (p->soft_switch)
+		b->set.soft_switch = on;
+	else
+		bms_line(b, IN(REMOTE), on);
+}
+
+static void remote_functions(struct kunit *test)
+{
+	const struct remote_case *p = test->param_value;
+	struct bms b;
+	u32 fast;
+
+	bms_init(&b);
+	b.set.remote_function = p->fn;
+	b.in.settings_bad = true;
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+
+	bms_switch(&b, p, false);
+	b.in.now_ms += 1;
+	fast = smartbms_engine_fast_trip(&b.st, &b.set, &b.in);
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.outputs, p->remaining);
+	KUNIT_EXPECT_EQ(test, fast & b.st.outputs, 0);
+	KUNIT_EXPECT_EQ(test, fast, (SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM)) & ~p->remaining);
+
+	/* The BMS functions stay active unless everything is switched off. */
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_run(&b, 1000);
+	KUNIT_EXPECT_EQ(test, on(&b, OUT(PREALARM)), p->fn != SMARTBMS_REMOTE_EVERYTHING);
+	KUNIT_EXPECT_EQ(test, code(&b, CODE(W_B12)), p->fn != SMARTBMS_REMOTE_EVERYTHING);
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(E_B31)));
+	bms_line(&b, IN(DISCHARGE_ALLOWED), true);
+	bms_run(&b, 5000);
+	KUNIT_EXPECT_EQ(test, b.st.outputs, p->remaining);
+
+	/*
+	 * Back ON.  The remote input is no qualified signal: the alternator's
+	 * voltage stayed qualified, so the port comes back at once.  After
+	 * "everything off" protection starts over, and everything qualifies
+	 * again from the start.
+	 */
+	bms_switch(&b, p, true);
+	bms_step(&b);
+	if (p->fn == SMARTBMS_REMOTE_EVERYTHING)
+		KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT));
+	else
+		KUNIT_EXPECT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM));
+	bms_run(&b, 1000);
+	KUNIT_EXPECT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM));
+}
+
+/* ---- rule 11: short circuit ----------------------------------------- */
+
+static void bms_short(struct bms *b)
+{
+	bms_line(b, IN(SHORT_CIRCUIT), true);
+	bms_step(b);
+	bms_line(b, IN(SHORT_CIRCUIT), false);
+}
+
+static void short_circuit_retry_after_10s(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_short(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_A12)));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_OVERCURRENT);
+	bms_run(&b, 9900);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)),
+			OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE));
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_A12)));
+
+	/* A short still there at the retry trips again at once. */
+	bms_short(&b);
+	bms_line(&b, IN(SHORT_CIRCUIT), true);
+	bms_run(&b, 10000);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)));
+}
+
+enum sc_clear { SC_CLEAR_SOFT_SWITCH, SC_CLEAR_REMOTE, SC_CLEAR_EXPLICIT };
+
+static const enum sc_clear sc_clears[] = {
+	SC_CLEAR_SOFT_SWITCH, SC_CLEAR_REMOTE, SC_CLEAR_EXPLICIT,
+};
+
+static void sc_clear_desc(const enum sc_clear *p, char *desc)
+{
+	static const char * const names[] = { "soft switch", "remote input", "clear" };
+
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "cleared by %s", names[*p]);
+}
+
+KUNIT_ARRAY_PARAM(sc_clear, sc_clears, sc_clear_desc);
+
+/* 3 trips within 60 s latch until a cycle of ON or an explicit clear. */
+static void short_circuit_latch(struct kunit *test)
+{
+	enum sc_clear how = *(const enum sc_clear *)test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_short(&b);
+	bms_run(&b, 10000);
+	bms_short(&b);
+	bms_run(&b, 10000);
+	KUNIT_ASSERT_TRUE(test, on(&b, OUT(SYSTEM_DISCHARGE)));
+	bms_short(&b);
+	bms_run(&b, 120000);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_A12)));
+
+	switch (how) {
+	case SC_CLEAR_SOFT_SWITCH:
+		b.set.soft_switch = false;
+		bms_run(&b, 100);
+		b.set.soft_switch = true;
+		break;
+	case SC_CLEAR_REMOTE:
+		bms_line(&b, IN(REMOTE), false);
+		bms_run(&b, 100);
+		bms_line(&b, IN(REMOTE), true);
+		break;
+	case SC_CLEAR_EXPLICIT:
+		smartbms_engine_clear(&b.st);
+		break;
+	}
+	bms_run(&b, 100);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(SYSTEM_CHARGE)));
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_A12)));
+	/* The history went with the latch: one more trip only retries. */
+	bms_short(&b);
+	bms_run(&b, 10000);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(SYSTEM_CHARGE)));
+}
+
+/* Trips further apart than the 60 s window never latch. */
+static void short_circuit_no_latch_outside_window(struct kunit *test)
+{
+	struct bms b;
+	int i;
+
+	bms_init(&b);
+	bms_settle(&b);
+	for (i = 0; i < 6; i++) {
+		bms_short(&b);
+		bms_run(&b, 30000);
+		KUNIT_EXPECT_TRUE_MSG(test, on(&b, OUT(SYSTEM_DISCHARGE)), "trip %d", i);
+	}
+	/* ...but the third within 60 s does. */
+	bms_short(&b);
+	bms_run(&b, 10000);
+	bms_short(&b);
+	bms_run(&b, 10000);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_DISCHARGE)));
+}
+
+/* ---- rule 12: signals lost (E-B32) ---------------------------------- */
+
+struct lost_case {
+	s32 battery_uv;
+	bool raises;
+};
+
+static const struct lost_case lost_cases[] = {
+	{ 11999999, false }, { MV(12000), true }, { MV(13200), true },
+	{ MV(14400), true }, { 14400001, false },
+};
+
+static void lost_case_desc(const struct lost_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "battery %d uV", p->battery_uv);
+}
+
+KUNIT_ARRAY_PARAM(lost, lost_cases, lost_case_desc);
+
+static void lines_lost_e_b32(struct kunit *test)
+{
+	const struct lost_case *p = test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, p->battery_uv);
+	b.set.charge_limit_uv = 15300000;
+	bms_settle(&b);
+	bms_line(&b, IN(CHARGE_ALLOWED) | IN(DISCHARGE_ALLOWED), false);
+	bms_step(&b);
+	bms_run(&b, 59900);
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(E_B32)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, code(&b, CODE(E_B32)), p->raises);
+	if (p->raises)
+		KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_UNSPEC_FAILURE);
+
+	/* The lines coming back clear it. */
+	bms_line(&b, IN(CHARGE_ALLOWED) | IN(DISCHARGE_ALLOWED), true);
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(E_B32)));
+}
+
+/* A battery pre-alarm well above its level: a battery without one. */
+static void prealarm_implausible_e_b32(struct kunit *test)
+{
+	static const struct {
+		s32 battery_uv;
+		enum smartbms_prealarm_usage usage;
+		bool raises;
+	} cases[] = {
+		{ 13000001, SMARTBMS_PREALARM_USE, true },
+		{ MV(13000), SMARTBMS_PREALARM_USE, false },
+		{ MV(13500), SMARTBMS_PREALARM_NOT_AVAILABLE, false },
+	};
+	struct bms b;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		bms_init(&b);
+		b.set.prealarm_usage = cases[i].usage;
+		bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, cases[i].battery_uv);
+		bms_settle(&b);
+		bms_line(&b, IN(BATTERY_PREALARM), true);
+		bms_step(&b);
+		bms_run(&b, 59900);
+		KUNIT_EXPECT_FALSE(test, code(&b, CODE(E_B32)));
+		bms_run(&b, 100);
+		KUNIT_EXPECT_EQ_MSG(test, code(&b, CODE(E_B32)), cases[i].raises, "case %u", i);
+	}
+}
+
+/* ---- rule 13: self-checks ------------------------------------------- */
+
+/* E-B33 after 5 consecutive failed samples; the fail-safe follows. */
+static void adc_failures_e_b33(struct kunit *test)
+{
+	struct bms b;
+	int i;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+
+	/* A failing temperature alone leaves the voltages readable. */
+	b.in.meas_ok &= ~BIT(SMARTBMS_MEAS_TEMP_MC);
+	for (i = 0; i < 4; i++) {
+		b.in.now_ms += 100;
+		bms_step(&b);
+		KUNIT_EXPECT_FALSE_MSG(test, code(&b, CODE(E_B33)), "sample %d", i + 1);
+		KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	}
+	/* A good sample in between starts the count again. */
+	b.in.meas_ok = SMARTBMS_ALL_MEAS;
+	bms_run(&b, 100);
+	b.in.meas_ok &= ~BIT(SMARTBMS_MEAS_TEMP_MC);
+	bms_run(&b, 400);
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(E_B33)));
+	bms_run(&b, 100);
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(E_B33)));
+	KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_UNSPEC_FAILURE);
+
+	b.in.meas_ok = SMARTBMS_ALL_MEAS;
+	bms_run(&b, 100);
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(E_B33)));
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE)));
+}
+
+struct reference_case {
+	s32 uv;
+	bool fails;
+};
+
+static const struct reference_case reference_cases[] = {
+	{ 2449999, true }, { 2450000, false }, { 2550000, false }, { 2550001, true },
+};
+
+static void reference_case_desc(const struct reference_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "reference %d uV", p->uv);
+}
+
+KUNIT_ARRAY_PARAM(reference, reference_cases, reference_case_desc);
+
+/* The reference out of tolerance: untrusted, but discharge by the lines. */
+static void reference_tolerance_e_b33(struct kunit *test)
+{
+	const struct reference_case *p = test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_REFERENCE_UV, p->uv);
+	/* Untrusted temperatures do not stop discharge (rule 13). */
+	bms_set(&b, SMARTBMS_MEAS_TEMP_MC, 96000);
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, code(&b, CODE(E_B33)), p->fails);
+	KUNIT_EXPECT_EQ(test, on(&b, OUT(SYSTEM_DISCHARGE)), p->fails);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(ALTERNATOR)));
+}
+
+static void calibration_e_b30(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	b.in.calibration_bad = true;
+	bms_settle(&b);
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(E_B30)));
+	KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_CALIBRATION_REQUIRED);
+	/* Discharge still follows the battery's lines. */
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_step(&b);
+	bms_run(&b, 30000);
+	KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(PREALARM));
+}
+
+static void settings_e_b31(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	b.in.settings_bad = true;
+	bms_settle(&b);
+	KUNIT_EXPECT_EQ(test, b.st.codes, CODE(E_B31));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_UNSPEC_FAILURE);
+	/* The defaults apply: everything works. */
+	KUNIT_EXPECT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM) &
+			~OUT(ALTERNATOR));
+	b.in.settings_bad = false;
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.codes, 0);
+}
+
+/* ---- the power supply view ------------------------------------------ */
+
+static void power_supply_status(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	b.in.meas_absent = BIT(SMARTBMS_MEAS_SYSTEM_UA);
+	bms_settle(&b);
+	KUNIT_EXPECT_EQ(test, b.st.status, POWER_SUPPLY_STATUS_UNKNOWN);
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_GOOD);
+	KUNIT_EXPECT_EQ(test, b.st.capacity_level, POWER_SUPPLY_CAPACITY_LEVEL_NORMAL);
+
+	bms_alternator_running(test, &b);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, MA(40000));
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.status, POWER_SUPPLY_STATUS_CHARGING);
+
+	b.in.meas_absent = 0;
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, 0);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, MA(-20000));
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.status, POWER_SUPPLY_STATUS_DISCHARGING);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, MA(20000));
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.status, POWER_SUPPLY_STATUS_CHARGING);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, 0);
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.status, POWER_SUPPLY_STATUS_NOT_CHARGING);
+
+	b.in.meas_ok &= ~BIT(SMARTBMS_MEAS_BATTERY_UV);
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.capacity_level, POWER_SUPPLY_CAPACITY_LEVEL_UNKNOWN);
+}
+
+/* ---- scheduling: exact deadlines and the adaptive rate -------------- */
+
+static void next_evaluation(struct kunit *test)
+{
+	struct bms b;
+	u64 t0;
+
+	bms_init(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(12800));
+	bms_settle(&b);
+	/* At rest: the slow rate. */
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, b.in.now_ms + 1000);
+
+	/* Current flows: the fast rate. */
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, MA(-10000));
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, b.in.now_ms + 100);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, 0);
+
+	/* Near the alternator's qualification level: fast too. */
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(12900));
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, b.in.now_ms + 100);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(11000));
+
+	/* A delay ends before the next slow sample: wake exactly then. */
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_step(&b);
+	t0 = b.in.now_ms;
+	b.in.now_ms = t0 + 29500;
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + 30000);
+	b.in.now_ms = b.st.next_ms;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT)));
+}
+
+/* ---- randomised sequences with invariants --------------------------- */
+
+/*
+ * An independent oracle for the invariants: what the specification says
+ * about the recent past, tracked here from the inputs alone.
+ */
+struct oracle {
+	bool lockout;
+	bool release_running;
+	u64 release_since;
+	bool alt_qualified;
+	bool above_running, below_running;
+	u64 above_since, below_since;
+	bool pre_running, bat_running, low_running, high_running, bat_first;
+	u64 pre_since, bat_since, low_since, high_since;
+	u64 sc_open_ms;
+	bool sc_open;
+};
+
+static s32 rand_range(struct rnd_state *r, s32 lo, s32 hi)
+{
+	return lo + (s32)(prandom_u32_state(r) % (u32)(hi - lo + 1));
+}
+
+static bool chance(struct rnd_state *r, u32 per_mille)
+{
+	return prandom_u32_state(r) % 1000 < per_mille;
+}
+
+/* Values right at the thresholds the rules care about. */
+static s32 interesting_uv(struct rnd_state *r, const struct bms *b)
+{
+	s32 limit = b->set.charge_limit_uv;
+	const s32 v[] = {
+		MV(13000), MV(13000) + 1, limit, limit - 1, limit - 500000,
+		limit - 500001, MV(12000), MV(14400), b->in.meas[SMARTBMS_MEAS_BATTERY_UV],
+		b->in.meas[SMARTBMS_MEAS_BATTERY_UV] + 1,
+	};
+
+	return v[prandom_u32_state(r) % ARRAY_SIZE(v)];
+}
+
+static void random_inputs(struct rnd_state *r, struct bms *b)
+{
+	static const s32 temps[] = { 74999, 75000, 84999, 85000, 94999, 95000 };
+	s32 *m = b->in.meas;
+	u32 p = prandom_u32_state(r) % 100;
+	unsigned int i;
+
+	b->in.now_ms += p < 70 ? rand_range(r, 1, 200) :
+			p < 95 ? rand_range(r, 200, 3000) : rand_range(r, 3000, 40000);
+
+	for (i = 0; i < SMARTBMS_NUM_INPUTS; i++)
+		if (chance(r, i == SMARTBMS_IN_SHORT_CIRCUIT ? 10 : 40))
+			b->in.lines ^= BIT(i);
+	if (chance(r, 300))
+		b->in.lines &= ~IN(SHORT_CIRCUIT);
+	b->in.lines_bad = chance(r, 20) ? BIT(prandom_u32_state(r) % SMARTBMS_NUM_INPUTS) : 0;
+
+	m[SMARTBMS_MEAS_BATTERY_UV] = clamp(m[SMARTBMS_MEAS_BATTERY_UV] +
+					    rand_range(r, -60000, 60000), MV(11000), MV(15800));
+	m[SMARTBMS_MEAS_ALTERNATOR_UV] = clamp(m[SMARTBMS_MEAS_ALTERNATOR_UV] +
+					       rand_range(r, -150000, 150000),
+					       MV(10000), MV(15800));
+	if (chance(r, 50))
+		m[SMARTBMS_MEAS_BATTERY_UV] = interesting_uv(r, b);
+	if (chance(r, 50))
+		m[SMARTBMS_MEAS_ALTERNATOR_UV] = interesting_uv(r, b);
+	m[SMARTBMS_MEAS_TEMP_MC] = clamp(m[SMARTBMS_MEAS_TEMP_MC] + rand_range(r, -1500, 1500),
+					 -20000, 110000);
+	if (chance(r, 30))
+		m[SMARTBMS_MEAS_TEMP_MC] = temps[prandom_u32_state(r) % ARRAY_SIZE(temps)];
+	m[SMARTBMS_MEAS_ALTERNATOR_UA] = b->st.outputs & OUT(ALTERNATOR) ?
+					 rand_range(r, 0, MA(130000)) : 0;
+	m[SMARTBMS_MEAS_SYSTEM_UA] = rand_range(r, MA(-200000), MA(200000));
+	m[SMARTBMS_MEAS_REFERENCE_UV] = chance(r, 20) ?
+					rand_range(r, MV(2300), MV(2700)) : MV(2500);
+	b->in.meas_ok = SMARTBMS_ALL_MEAS;
+	if (chance(r, 30))
+		b->in.meas_ok &= ~BIT(prandom_u32_state(r) % SMARTBMS_NUM_MEAS);
+	if (chance(r, 5))
+		b->in.meas_ok = 0;
+	b->in.calibration_bad = chance(r, 3) ? !b->in.calibration_bad : b->in.calibration_bad;
+	b->in.settings_bad = chance(r, 3) ? !b->in.settings_bad : b->in.settings_bad;
+
+	if (chance(r, 4))
+		b->set.fuse = prandom_u32_state(r) % SMARTBMS_NUM_FUSES;
+	if (chance(r, 4))
+		b->set.prealarm_usage = prandom_u32_state(r) % 2;
+	if (chance(r, 4))
+		b->set.prealarm_output = prandom_u32_state(r) % 2;
+	if (chance(r, 4))
+		b->set.charge_limit_uv = rand_range(r, 1300, 1530) * 10000;
+	if (chance(r, 4))
+		b->set.remote_function = prandom_u32_state(r) % 3;
+	if (chance(r, 8))
+		b->set.soft_switch = !b->set.soft_switch;
+}
+
+/* The lines as the specification reads them (rule 12 for unreadable ones). */
+static u32 spec_lines(const struct bms *b)
+{
+	u32 l = b->in.lines & ~b->in.lines_bad;
+
+	l |= b->in.lines_bad & (IN(BATTERY_PREALARM) | IN(SHORT_CIRCUIT));
+	if (b->set.prealarm_usage == SMARTBMS_PREALARM_NOT_AVAILABLE)
+		l &= ~IN(BATTERY_PREALARM);
+	return l;
+}
+
+static void oracle_track(bool cond, bool *running, u64 *since, u64 now)
+{
+	if (!cond) {
+		*running = false;
+	} else if (!*running) {
+		*running = true;
+		*since = now;
+	}
+}
+
+static void oracle_update(struct oracle *o, const struct bms *b, bool suspended)
+{
+	const s32 *m = b->in.meas;
+	u64 now = b->in.now_ms;
+	u32 l = spec_lines(b);
+	bool bat_ok = b->in.meas_ok & BIT(SMARTBMS_MEAS_BATTERY_UV);
+	bool alt_ok = b->in.meas_ok & BIT(SMARTBMS_MEAS_ALTERNATOR_UV);
+	bool low = !(l & IN(DISCHARGE_ALLOWED));
+	bool bat = l & IN(BATTERY_PREALARM);
+
+	if (suspended) {
+		memset(o, 0, sizeof(*o));
+		return;
+	}
+
+	/* Rule 3. */
+	if (bat_ok && !o->lockout && m[SMARTBMS_MEAS_BATTERY_UV] >= (s32)b->set.charge_limit_uv) {
+		o->lockout = true;
+		o->release_running = false;
+	}
+	if (o->lockout) {
+		oracle_track(bat_ok && m[SMARTBMS_MEAS_BATTERY_UV] <=
+			     (s32)b->set.charge_limit_uv - 500000,
+			     &o->release_running, &o->release_since, now);
+		if (o->release_running && now - o->release_since >= 10000)
+			o->lockout = false;
+	}
+
+	/* Rule 1: qualified above 13.0 V for 1 s, lost at or below for 2 s. */
+	if (!alt_ok) {
+		o->alt_qualified = false;
+		o->above_running = false;
+		o->below_running = false;
+	} else {
+		bool above = m[SMARTBMS_MEAS_ALTERNATOR_UV] > MV(13000);
+
+		oracle_track(above, &o->above_running, &o->above_since, now);
+		oracle_track(!above, &o->below_running, &o->below_since, now);
+		if (o->above_running && now - o->above_since >= 1000)
+			o->alt_qualified = true;
+		if (o->below_running && now - o->below_since >= 2000)
+			o->alt_qualified = false;
+	}
+
+	/* Rule 7. */
+	if (low && !o->low_running)
+		o->bat_first = bat && o->bat_running && o->bat_since < now;
+	oracle_track(bat, &o->bat_running, &o->bat_since, now);
+	oracle_track(bat || low, &o->pre_running, &o->pre_since, now);
+	oracle_track(low, &o->low_running, &o->low_since, now);
+	oracle_track(!low, &o->high_running, &o->high_since, now);
+}
+
+static void check_invariants(struct kunit *test, const struct bms *b,
+			     const struct oracle *o, u32 before, u32 fast,
+			     bool suspended, unsigned int step)
+{
+	u32 now_on = b->st.outputs, came = now_on & ~before, went = before & ~now_on;
+	const s32 *m = b->in.meas;
+	u32 l = spec_lines(b);
+	u64 now = b->in.now_ms;
+	bool on = b->set.soft_switch && (l & IN(REMOTE));
+
+	KUNIT_EXPECT_EQ_MSG(test, now_on & ~SMARTBMS_ALL_OUTPUTS, 0, "step %u", step);
+	KUNIT_EXPECT_GT_MSG(test, b->st.next_ms, now, "step %u", step);
+
+	/* The alternator port never conducts backwards or against the battery. */
+	if (now_on & OUT(ALTERNATOR)) {
+		KUNIT_EXPECT_TRUE_MSG(test, (b->in.meas_ok & BIT(SMARTBMS_MEAS_ALTERNATOR_UV)) &&
+				      (b->in.meas_ok & BIT(SMARTBMS_MEAS_BATTERY_UV)) &&
+				      m[SMARTBMS_MEAS_ALTERNATOR_UV] > m[SMARTBMS_MEAS_BATTERY_UV],
+				      "step %u: alternator port on at or below the battery", step);
+		KUNIT_EXPECT_TRUE_MSG(test, l & IN(CHARGE_ALLOWED),
+				      "step %u: alternator on, charge-allowed low", step);
+		KUNIT_EXPECT_FALSE_MSG(test, o->lockout,
+				       "step %u: alternator on in lock-out", step);
+		KUNIT_EXPECT_TRUE_MSG(test, o->alt_qualified,
+				      "step %u: alternator on without qualification", step);
+	}
+	/* System+ charging never without charge-allowed or during lock-out. */
+	if (now_on & OUT(SYSTEM_CHARGE)) {
+		KUNIT_EXPECT_TRUE_MSG(test, l & IN(CHARGE_ALLOWED),
+				      "step %u: System+ charging, charge-allowed low", step);
+		KUNIT_EXPECT_FALSE_MSG(test, o->lockout, "step %u: System+ charging in lock-out",
+				       step);
+	}
+	/*
+	 * Load disconnect floats only after the 30 s lead, or the battery's
+	 * own, unless everything is switched off.
+	 */
+	if ((went & OUT(LOAD_DISCONNECT)) && !suspended)
+		KUNIT_EXPECT_TRUE_MSG(test, o->bat_first ||
+				      (o->pre_running && now - o->pre_since >= 30000),
+				      "step %u: loads cut %llu ms into the pre-alarm", step,
+				      now - o->pre_since);
+	/* Nothing taken away comes back before its qualification delay. */
+	if (came & OUT(LOAD_DISCONNECT))
+		KUNIT_EXPECT_TRUE_MSG(test, o->high_running && now - o->high_since >= 1000,
+				      "step %u: discharge back too early", step);
+	if (came & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)) && o->sc_open)
+		KUNIT_EXPECT_GE_MSG(test, now - o->sc_open_ms, 10000,
+				    "step %u: System+ back before the short-circuit retry", step);
+	/* Switch everything off: every output in its not-allowed state. */
+	if (!on && b->set.remote_function == SMARTBMS_REMOTE_EVERYTHING)
+		KUNIT_EXPECT_EQ_MSG(test, now_on, 0, "step %u: output on while switched off", step);
+	/* The fast path only takes away what the full evaluation takes away. */
+	KUNIT_EXPECT_EQ_MSG(test, fast & now_on, 0,
+			    "step %u: fast path dropped %#x, full evaluation kept %#x",
+			    step, fast, now_on);
+}
+
+static const u64 random_seeds[] = { 1, 0x5eed, 20261124, 0xba77e4 };
+
+static void random_seed_desc(const u64 *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "seed %llu", *p);
+}
+
+KUNIT_ARRAY_PARAM(random_seed, random_seeds, random_seed_desc);
+
+/* 10,000 random steps per seed; the invariants after every one. */
+static void random_sequences_keep_invariants(struct kunit *test)
+{
+	u64 seed = *(const u64 *)test->param_value;
+	struct rnd_state r;
+	struct oracle o = {};
+	struct bms b;
+	unsigned int step;
+
+	prandom_seed_state(&r, seed);
+	bms_init(&b);
+	bms_step(&b);
+	oracle_update(&o, &b, false);
+
+	for (step = 0; step < 10000; step++) {
+		u32 before = b.st.outputs, fast, l;
+		bool suspended;
+
+		random_inputs(&r, &b);
+		fast = smartbms_engine_fast_trip(&b.st, &b.set, &b.in);
+		bms_step(&b);
+
+		l = spec_lines(&b);
+		suspended = !(b.set.soft_switch && (l & IN(REMOTE))) &&
+			    b.set.remote_function == SMARTBMS_REMOTE_EVERYTHING;
+		oracle_update(&o, &b, suspended);
+		if ((l & IN(SHORT_CIRCUIT)) &&
+		    (before & ~b.st.outputs & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)))) {
+			o.sc_open = true;
+			o.sc_open_ms = b.in.now_ms;
+		}
+		check_invariants(test, &b, &o, before, fast, suspended, step);
+		if (test->status == KUNIT_FAILURE) {
+			kunit_info(test, "seed %llu, first failure at step %u", seed, step);
+			return;
+		}
+	}
 }
 
 static struct kunit_case smartbms_engine_test_cases[] = {
-	KUNIT_CASE(smartbms_engine_test_start_state_is_safe),
+	KUNIT_CASE(start_state_is_safe),
+	KUNIT_CASE(first_sample_qualifies_nothing_early),
+	KUNIT_CASE(settings_defaults),
+	KUNIT_CASE_PARAM(settings_charge_limit_range, limit_gen_params),
+	KUNIT_CASE(settings_unknown_choices),
+	KUNIT_CASE_PARAM(alternator_qualifies_above_13v, qualify_gen_params),
+	KUNIT_CASE_PARAM(alternator_loses_at_13v, lose_gen_params),
+	KUNIT_CASE(alternator_one_way),
+	KUNIT_CASE_PARAM(blockers_take_away, block_gen_params),
+	KUNIT_CASE_PARAM(fuse_table_limits, fuse_gen_params),
+	KUNIT_CASE_PARAM(fuse_overcurrent_supervision, fuse_gen_params),
+	KUNIT_CASE_PARAM(lockout_at_the_limit, lockout_limit_gen_params),
+	KUNIT_CASE_PARAM(lockout_release_after_10s, release_gen_params),
+	KUNIT_CASE(lockout_release_restarts),
+	KUNIT_CASE(overtemperature_levels),
+	KUNIT_CASE_PARAM(prealarm_lead_30s, usage_gen_params),
+	KUNIT_CASE_PARAM(prealarm_battery_first, usage_gen_params),
+	KUNIT_CASE(prealarm_together_gets_30s),
+	KUNIT_CASE(discharge_permitted_after_1s),
+	KUNIT_CASE(prealarm_output_modes),
+	KUNIT_CASE_PARAM(remote_functions, remote_gen_params),
+	KUNIT_CASE(short_circuit_retry_after_10s),
+	KUNIT_CASE_PARAM(short_circuit_latch, sc_clear_gen_params),
+	KUNIT_CASE(short_circuit_no_latch_outside_window),
+	KUNIT_CASE_PARAM(lines_lost_e_b32, lost_gen_params),
+	KUNIT_CASE(prealarm_implausible_e_b32),
+	KUNIT_CASE(adc_failures_e_b33),
+	KUNIT_CASE_PARAM(reference_tolerance_e_b33, reference_gen_params),
+	KUNIT_CASE(calibration_e_b30),
+	KUNIT_CASE(settings_e_b31),
+	KUNIT_CASE(power_supply_status),
+	KUNIT_CASE(next_evaluation),
+	KUNIT_CASE_PARAM(random_sequences_keep_invariants, random_seed_gen_params),
 	{ }
 };
 

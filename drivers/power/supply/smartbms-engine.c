@@ -1,21 +1,739 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * smartbms protection engine: pure rule code, see smartbms-engine.h.
+ * smartbms protection engine: the rules of the Smart BMS 12-200 (the
+ * product manual, and behaviour.md section 3 where it is silent) as pure
+ * functions.  See Documentation/power/smartbms.rst for the rule table.
+ *
+ * smartbms_engine_step() recomputes every output from the whole state on
+ * each sample; nothing is toggled incrementally.  smartbms_engine_fast_trip()
+ * is the interrupt handler's share: from the lines alone it says which
+ * outputs must drop at once, and it only ever drops what the next full
+ * evaluation would drop too.
  */
 
 #include <kunit/visibility.h>
+#include <linux/errno.h>
+#include <linux/export.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/power/smartbms-engine.h>
+#include <linux/power_supply.h>
 #include <linux/string.h>
+
+/* The one table of delays, levels and hysteresis; see the rst guide. */
+const struct smartbms_tunables smartbms_tunables = {
+	.alt_qualify_uv		= 13000000,
+	.alt_qualify_ms		= 1000,
+	.alt_lose_ms		= 2000,
+	.alt_overcurrent_pct	= 10,
+	.alt_overcurrent_ms	= 5000,
+	.alt_retry_ms		= 30000,
+	.lockout_hysteresis_uv	= 500000,
+	.lockout_release_ms	= 10000,
+	.ot_charge_trip_mc	= 85000,
+	.ot_charge_release_mc	= 75000,
+	.ot_discharge_trip_mc	= 95000,
+	.ot_discharge_release_mc = 85000,
+	.prealarm_lead_ms	= 30000,
+	.prealarm_blink_ms	= 1000,
+	.discharge_qualify_ms	= 1000,
+	.sc_retry_ms		= 10000,
+	.sc_latch_trips		= 3,
+	.sc_latch_window_ms	= 60000,
+	.lost_ms		= 60000,
+	.lost_band_min_uv	= 12000000,
+	.lost_band_max_uv	= 14400000,
+	.prealarm_implausible_uv = 13000000,
+	.reference_uv		= 2500000,
+	.reference_tolerance_uv	= 50000,
+	.adc_fail_samples	= 5,
+	.sample_fast_ms		= 100,
+	.sample_slow_ms		= 1000,
+	.flow_ua		= 500000,
+	.near_uv		= 200000,
+	.near_mc		= 5000,
+};
+EXPORT_SYMBOL_IF_KUNIT(smartbms_tunables);
+
+const char * const smartbms_code_names[SMARTBMS_NUM_CODES] = {
+	[SMARTBMS_CODE_E_B30] = "E-B30",
+	[SMARTBMS_CODE_E_B31] = "E-B31",
+	[SMARTBMS_CODE_E_B32] = "E-B32",
+	[SMARTBMS_CODE_E_B33] = "E-B33",
+	[SMARTBMS_CODE_A_A12] = "A-A12",
+	[SMARTBMS_CODE_A_B11] = "A-B11",
+	[SMARTBMS_CODE_A_B15] = "A-B15",
+	[SMARTBMS_CODE_W_B12] = "W-B12",
+};
+EXPORT_SYMBOL_IF_KUNIT(smartbms_code_names);
+
+/* Maximum alternator charge current per fuse (manual 3.4), in mA. */
+static const u32 smartbms_fuse_limit_ma[SMARTBMS_NUM_FUSES] = {
+	[SMARTBMS_FUSE_NOT_SET]	= 100000,	/* the hardware maximum */
+	[SMARTBMS_FUSE_125A]	= 100000,
+	[SMARTBMS_FUSE_100A]	= 90000,
+	[SMARTBMS_FUSE_80A]	= 60000,
+	[SMARTBMS_FUSE_60A]	= 50000,
+	[SMARTBMS_FUSE_2X30A]	= 40000,
+	[SMARTBMS_FUSE_2X20A]	= 25000,
+	[SMARTBMS_FUSE_2X15A]	= 20000,
+	[SMARTBMS_FUSE_2X10A]	= 12000,
+	[SMARTBMS_FUSE_2X7_5A]	= 9000,
+};
+
+/*
+ * The level an unreadable line is taken at: whatever allows nothing
+ * (rule 12).  A line the board does not wire is simply inactive.
+ */
+#define SMARTBMS_LINES_DENY	(BIT(SMARTBMS_IN_BATTERY_PREALARM) | \
+				 BIT(SMARTBMS_IN_SHORT_CIRCUIT))
+
+/* Codes that come from stored data, not from the protection rules. */
+#define SMARTBMS_CODES_STORED	(BIT(SMARTBMS_CODE_E_B30) | BIT(SMARTBMS_CODE_E_B31))
+/* Codes under which the measurements are not trusted (rule 13). */
+#define SMARTBMS_CODES_UNTRUSTED (BIT(SMARTBMS_CODE_E_B30) | BIT(SMARTBMS_CODE_E_B33))
+
+static void smartbms_timer_track(struct smartbms_timer *t, bool holds, u64 now)
+{
+	if (!holds) {
+		t->running = false;
+	} else if (!t->running) {
+		t->running = true;
+		t->since_ms = now;
+	}
+}
+
+static bool smartbms_timer_held(const struct smartbms_timer *t, u64 now, u32 ms)
+{
+	return t->running && now - t->since_ms >= ms;
+}
+
+/* Bring @next forward to @when if that is still to come. */
+static void smartbms_due(u64 *next, u64 now, u64 when)
+{
+	if (when > now && when < *next)
+		*next = when;
+}
+
+static void smartbms_timer_due(const struct smartbms_timer *t, u64 *next,
+			       u64 now, u32 ms)
+{
+	if (t->running)
+		smartbms_due(next, now, t->since_ms + ms);
+}
 
 /**
  * smartbms_engine_init() - the safe start state
  * @st: state to initialise
  *
  * Every FET off and every output in its "not allowed" state, as required
- * from probe until the first complete sample set has been evaluated.
+ * from probe until the first complete sample set has been evaluated.  All
+ * memory of qualifications and trips is forgotten, so whatever comes back
+ * afterwards has to qualify again.
  */
 void smartbms_engine_init(struct smartbms_state *st)
 {
 	memset(st, 0, sizeof(*st));
+	st->status = POWER_SUPPLY_STATUS_UNKNOWN;
+	st->health = POWER_SUPPLY_HEALTH_UNKNOWN;
+	st->capacity_level = POWER_SUPPLY_CAPACITY_LEVEL_UNKNOWN;
 }
 EXPORT_SYMBOL_IF_KUNIT(smartbms_engine_init);
+
+/**
+ * smartbms_settings_init() - the factory defaults (behaviour.md section 2)
+ * @set: settings to initialise
+ */
+void smartbms_settings_init(struct smartbms_settings *set)
+{
+	*set = (struct smartbms_settings) {
+		.fuse = SMARTBMS_FUSE_NOT_SET,
+		.prealarm_usage = SMARTBMS_PREALARM_USE,
+		.prealarm_output = SMARTBMS_PREALARM_CONTINUOUS,
+		.charge_limit_uv = 14200000,
+		.remote_function = SMARTBMS_REMOTE_ALTERNATOR_AND_SYSTEM,
+		.soft_switch = true,
+	};
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_settings_init);
+
+/**
+ * smartbms_settings_check() - are these settings valid?
+ * @set: settings to check
+ *
+ * Return: 0, -EINVAL for an unknown choice, -ERANGE for a charge limit
+ * outside 13.0 V to 15.3 V.
+ */
+int smartbms_settings_check(const struct smartbms_settings *set)
+{
+	if ((unsigned int)set->fuse >= SMARTBMS_NUM_FUSES ||
+	    (unsigned int)set->prealarm_usage > SMARTBMS_PREALARM_NOT_AVAILABLE ||
+	    (unsigned int)set->prealarm_output > SMARTBMS_PREALARM_INTERMITTENT ||
+	    (unsigned int)set->remote_function > SMARTBMS_REMOTE_EVERYTHING)
+		return -EINVAL;
+	if (set->charge_limit_uv < SMARTBMS_CHARGE_LIMIT_MIN_UV ||
+	    set->charge_limit_uv > SMARTBMS_CHARGE_LIMIT_MAX_UV)
+		return -ERANGE;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_settings_check);
+
+/**
+ * smartbms_fuse_limit_ua() - alternator current limit for a fuse
+ * @fuse: the fuse setting
+ *
+ * Return: the limit in uA; the hardware maximum while the fuse is not set.
+ */
+u32 smartbms_fuse_limit_ua(enum smartbms_fuse fuse)
+{
+	if ((unsigned int)fuse >= SMARTBMS_NUM_FUSES)
+		fuse = SMARTBMS_FUSE_NOT_SET;
+	return smartbms_fuse_limit_ma[fuse] * 1000;
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_fuse_limit_ua);
+
+/* The lines as the rules see them: unreadable ones deny, absent ones idle. */
+static u32 smartbms_lines(const struct smartbms_settings *set,
+			  const struct smartbms_inputs *in)
+{
+	u32 lines = in->lines & ~in->lines_bad;
+
+	lines |= in->lines_bad & SMARTBMS_LINES_DENY;
+	lines &= ~in->lines_absent;
+	if (set->prealarm_usage == SMARTBMS_PREALARM_NOT_AVAILABLE)
+		lines &= ~BIT(SMARTBMS_IN_BATTERY_PREALARM);
+	return lines;
+}
+
+static bool smartbms_is_on(const struct smartbms_settings *set, u32 lines)
+{
+	return set->soft_switch && (lines & BIT(SMARTBMS_IN_REMOTE));
+}
+
+/* Outputs the remote function takes away while not ON (rule 10). */
+static u32 smartbms_remote_mask(const struct smartbms_settings *set)
+{
+	switch (set->remote_function) {
+	case SMARTBMS_REMOTE_ALTERNATOR_ONLY:
+		return BIT(SMARTBMS_OUT_ALTERNATOR);
+	case SMARTBMS_REMOTE_EVERYTHING:
+		return SMARTBMS_ALL_OUTPUTS;
+	default:
+		return BIT(SMARTBMS_OUT_ALTERNATOR) |
+		       BIT(SMARTBMS_OUT_SYSTEM_CHARGE) |
+		       BIT(SMARTBMS_OUT_SYSTEM_DISCHARGE);
+	}
+}
+
+static bool smartbms_ok(const struct smartbms_inputs *in, enum smartbms_meas m)
+{
+	return in->meas_ok & ~in->meas_absent & BIT(m);
+}
+
+/* Rule 13: the reference and the ADC itself (E-B33). */
+static bool smartbms_adc_failed(struct smartbms_state *st,
+				const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	u32 wired = SMARTBMS_ALL_MEAS & ~in->meas_absent;
+	bool ref_bad = false;
+
+	if (wired & ~in->meas_ok)
+		st->adc_failures = min(st->adc_failures + 1, t->adc_fail_samples);
+	else
+		st->adc_failures = 0;
+
+	if (smartbms_ok(in, SMARTBMS_MEAS_REFERENCE_UV)) {
+		s64 dev = (s64)in->meas[SMARTBMS_MEAS_REFERENCE_UV] - t->reference_uv;
+
+		ref_bad = abs(dev) > t->reference_tolerance_uv;
+	}
+
+	return ref_bad || st->adc_failures >= t->adc_fail_samples;
+}
+
+/* Rule 1: qualification of the alternator voltage above 13.0 V. */
+static void smartbms_alternator_qualify(struct smartbms_state *st,
+					const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	u64 now = in->now_ms;
+	bool above;
+
+	if (!smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UV)) {
+		/* Unknown counts as not allowed: qualify again afterwards. */
+		st->alt_qualified = false;
+		st->alt_above.running = false;
+		st->alt_below.running = false;
+		return;
+	}
+
+	above = in->meas[SMARTBMS_MEAS_ALTERNATOR_UV] > (s32)t->alt_qualify_uv;
+	smartbms_timer_track(&st->alt_above, above, now);
+	smartbms_timer_track(&st->alt_below, !above, now);
+	if (!st->alt_qualified && smartbms_timer_held(&st->alt_above, now, t->alt_qualify_ms))
+		st->alt_qualified = true;
+	else if (st->alt_qualified && smartbms_timer_held(&st->alt_below, now, t->alt_lose_ms))
+		st->alt_qualified = false;
+}
+
+/* Rule 2: supervision of the alternator current against the fuse limit. */
+static void smartbms_alternator_supervise(struct smartbms_state *st,
+					  const struct smartbms_settings *set,
+					  const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	s64 limit = smartbms_fuse_limit_ua(set->fuse);
+	u64 now = in->now_ms;
+
+	if (st->alt_trip && now - st->alt_trip_ms >= t->alt_retry_ms)
+		st->alt_trip = false;
+
+	/* A missing sample neither starts nor restarts the supervision. */
+	if (smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UA)) {
+		s64 cur = in->meas[SMARTBMS_MEAS_ALTERNATOR_UA];
+
+		smartbms_timer_track(&st->alt_over,
+				     cur * 100 > limit * (100 + t->alt_overcurrent_pct), now);
+	}
+
+	if (!st->alt_trip && smartbms_timer_held(&st->alt_over, now, t->alt_overcurrent_ms)) {
+		st->alt_trip = true;
+		st->alt_trip_ms = now;
+		st->alt_over.running = false;
+	}
+}
+
+/* Rule 3: charge-limit lock-out and its 0.5 V / 10 s release. */
+static void smartbms_lockout(struct smartbms_state *st,
+			     const struct smartbms_settings *set,
+			     const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	s64 release = (s64)set->charge_limit_uv - t->lockout_hysteresis_uv;
+	u64 now = in->now_ms;
+	s32 bat;
+
+	if (!smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV)) {
+		/* A sample that cannot be checked restarts the release. */
+		st->lockout_release.running = false;
+		return;
+	}
+
+	bat = in->meas[SMARTBMS_MEAS_BATTERY_UV];
+	if (!st->lockout && bat >= (s64)set->charge_limit_uv) {
+		st->lockout = true;
+		st->lockout_release.running = false;
+	}
+	if (st->lockout) {
+		smartbms_timer_track(&st->lockout_release, bat <= release, now);
+		if (smartbms_timer_held(&st->lockout_release, now, t->lockout_release_ms)) {
+			st->lockout = false;
+			st->lockout_release.running = false;
+		}
+	}
+}
+
+/* Rule 6: BMS over-temperature at two levels, each with its release. */
+static void smartbms_temperature(struct smartbms_state *st,
+				 const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	s32 temp;
+
+	/* An unreadable temperature neither trips nor releases. */
+	if (!smartbms_ok(in, SMARTBMS_MEAS_TEMP_MC))
+		return;
+
+	temp = in->meas[SMARTBMS_MEAS_TEMP_MC];
+	if (temp >= t->ot_charge_trip_mc)
+		st->ot_charge = true;
+	else if (temp < t->ot_charge_release_mc)
+		st->ot_charge = false;
+	if (temp >= t->ot_discharge_trip_mc)
+		st->ot_discharge = true;
+	else if (temp < t->ot_discharge_release_mc)
+		st->ot_discharge = false;
+}
+
+/* Did the battery's own pre-alarm come before discharge-allowed fell? */
+static bool smartbms_battery_first(const struct smartbms_state *st, u32 lines,
+				   u64 now)
+{
+	if (st->discharge_low.running)
+		return st->battery_first;
+	return (lines & BIT(SMARTBMS_IN_BATTERY_PREALARM)) &&
+	       st->battery_prealarm.running && st->battery_prealarm.since_ms < now;
+}
+
+/* Must discharge stop now that discharge-allowed is low? (rule 7) */
+static bool smartbms_discharge_stops(const struct smartbms_state *st, u32 lines,
+				     u64 now)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+
+	return !(lines & BIT(SMARTBMS_IN_DISCHARGE_ALLOWED)) &&
+	       (smartbms_battery_first(st, lines, now) ||
+		smartbms_timer_held(&st->prealarm, now, t->prealarm_lead_ms));
+}
+
+/* Rule 7: the pre-alarm and the 30 s rule for discharge permission. */
+static void smartbms_prealarm(struct smartbms_state *st, u32 lines, u64 now)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	bool low = !(lines & BIT(SMARTBMS_IN_DISCHARGE_ALLOWED));
+	bool battery = lines & BIT(SMARTBMS_IN_BATTERY_PREALARM);
+
+	st->battery_first = smartbms_battery_first(st, lines, now);
+	smartbms_timer_track(&st->battery_prealarm, battery, now);
+	smartbms_timer_track(&st->prealarm, battery || low, now);
+
+	if (st->discharge_ok && smartbms_discharge_stops(st, lines, now))
+		st->discharge_ok = false;
+	/* A-B11 from the moment the battery's line keeps discharge stopped. */
+	if (!st->discharge_ok && low)
+		st->undervoltage = true;
+
+	smartbms_timer_track(&st->discharge_low, low, now);
+	smartbms_timer_track(&st->discharge_high, !low, now);
+	if (!low)
+		st->battery_first = false;
+	if (!st->discharge_ok &&
+	    smartbms_timer_held(&st->discharge_high, now, t->discharge_qualify_ms)) {
+		st->discharge_ok = true;
+		st->undervoltage = false;
+	}
+}
+
+/* Rule 11: short-circuit trip, retry, and latch after repeated trips. */
+static void smartbms_short_circuit(struct smartbms_state *st, bool on, u32 lines,
+				   u64 now)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	unsigned int i, n = 0;
+
+	/* Cycling the soft switch or the remote input clears the latch. */
+	if (on && !st->was_on)
+		smartbms_engine_clear(st);
+
+	if (st->sc_trip && !st->sc_latched && now - st->sc_trip_ms >= t->sc_retry_ms)
+		st->sc_trip = false;
+
+	if (!(lines & BIT(SMARTBMS_IN_SHORT_CIRCUIT)) || st->sc_trip)
+		return;
+
+	/* Forget trips that left the window, then record this one. */
+	for (i = 0; i < st->sc_count; i++)
+		if (now - st->sc_trips[i] < t->sc_latch_window_ms)
+			st->sc_trips[n++] = st->sc_trips[i];
+	if (n == ARRAY_SIZE(st->sc_trips)) {
+		n--;
+		memmove(st->sc_trips, st->sc_trips + 1, n * sizeof(st->sc_trips[0]));
+	}
+	st->sc_trips[n++] = now;
+	st->sc_count = n;
+
+	st->sc_trip = true;
+	st->sc_trip_ms = now;
+	if (n >= t->sc_latch_trips)
+		st->sc_latched = true;
+}
+
+/* Rule 12: a battery cable unplugged or broken (E-B32). */
+static bool smartbms_lines_lost(struct smartbms_state *st, u32 lines,
+				const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	u32 allowed = BIT(SMARTBMS_IN_CHARGE_ALLOWED) | BIT(SMARTBMS_IN_DISCHARGE_ALLOWED);
+	bool bat_ok = smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV);
+	s32 bat = in->meas[SMARTBMS_MEAS_BATTERY_UV];
+	u64 now = in->now_ms;
+
+	smartbms_timer_track(&st->lines_lost, !(lines & allowed) && bat_ok &&
+			     bat >= (s32)t->lost_band_min_uv &&
+			     bat <= (s32)t->lost_band_max_uv, now);
+	smartbms_timer_track(&st->prealarm_implausible,
+			     (lines & BIT(SMARTBMS_IN_BATTERY_PREALARM)) && bat_ok &&
+			     bat > (s32)t->prealarm_implausible_uv, now);
+
+	return smartbms_timer_held(&st->lines_lost, now, t->lost_ms) ||
+	       smartbms_timer_held(&st->prealarm_implausible, now, t->lost_ms);
+}
+
+static void smartbms_power_supply_state(struct smartbms_state *st,
+					const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	s32 alt = in->meas[SMARTBMS_MEAS_ALTERNATOR_UA];
+	s32 sys = in->meas[SMARTBMS_MEAS_SYSTEM_UA];
+	bool sys_ok = smartbms_ok(in, SMARTBMS_MEAS_SYSTEM_UA);
+	u32 c = st->codes;
+
+	if ((st->outputs & BIT(SMARTBMS_OUT_ALTERNATOR)) &&
+	    smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UA) && alt > (s32)t->flow_ua)
+		st->status = POWER_SUPPLY_STATUS_CHARGING;
+	else if (sys_ok && sys > (s32)t->flow_ua)
+		st->status = POWER_SUPPLY_STATUS_CHARGING;
+	else if (sys_ok && sys < -(s32)t->flow_ua)
+		st->status = POWER_SUPPLY_STATUS_DISCHARGING;
+	else if (st->lockout)
+		st->status = POWER_SUPPLY_STATUS_FULL;
+	else if (sys_ok)
+		st->status = POWER_SUPPLY_STATUS_NOT_CHARGING;
+	else
+		st->status = POWER_SUPPLY_STATUS_UNKNOWN;
+
+	if (c & BIT(SMARTBMS_CODE_E_B30))
+		st->health = POWER_SUPPLY_HEALTH_CALIBRATION_REQUIRED;
+	else if (c & (BIT(SMARTBMS_CODE_E_B31) | BIT(SMARTBMS_CODE_E_B32) |
+		      BIT(SMARTBMS_CODE_E_B33)))
+		st->health = POWER_SUPPLY_HEALTH_UNSPEC_FAILURE;
+	else if (c & BIT(SMARTBMS_CODE_A_B15))
+		st->health = POWER_SUPPLY_HEALTH_OVERHEAT;
+	else if ((c & BIT(SMARTBMS_CODE_A_A12)) || st->alt_trip)
+		st->health = POWER_SUPPLY_HEALTH_OVERCURRENT;
+	else
+		st->health = POWER_SUPPLY_HEALTH_GOOD;
+
+	if (!smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV))
+		st->capacity_level = POWER_SUPPLY_CAPACITY_LEVEL_UNKNOWN;
+	else if (c & BIT(SMARTBMS_CODE_A_B11))
+		st->capacity_level = POWER_SUPPLY_CAPACITY_LEVEL_CRITICAL;
+	else if (c & BIT(SMARTBMS_CODE_W_B12))
+		st->capacity_level = POWER_SUPPLY_CAPACITY_LEVEL_LOW;
+	else if (st->lockout)
+		st->capacity_level = POWER_SUPPLY_CAPACITY_LEVEL_FULL;
+	else
+		st->capacity_level = POWER_SUPPLY_CAPACITY_LEVEL_NORMAL;
+}
+
+/* Sample fast while current flows or a value is near a threshold. */
+static bool smartbms_busy(const struct smartbms_state *st,
+			  const struct smartbms_settings *set,
+			  const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	const s32 *m = in->meas;
+	s64 near = t->near_uv;
+
+	if (smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UA) &&
+	    abs((s64)m[SMARTBMS_MEAS_ALTERNATOR_UA]) > t->flow_ua)
+		return true;
+	if (smartbms_ok(in, SMARTBMS_MEAS_SYSTEM_UA) &&
+	    abs((s64)m[SMARTBMS_MEAS_SYSTEM_UA]) > t->flow_ua)
+		return true;
+	if (smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UV)) {
+		s64 alt = m[SMARTBMS_MEAS_ALTERNATOR_UV];
+
+		if (abs(alt - t->alt_qualify_uv) <= near)
+			return true;
+		/* Reverse flow is cut at the next sample: make it come soon. */
+		if ((st->outputs & BIT(SMARTBMS_OUT_ALTERNATOR)) &&
+		    smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV) &&
+		    alt - m[SMARTBMS_MEAS_BATTERY_UV] <= near)
+			return true;
+	}
+	if (smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV) &&
+	    m[SMARTBMS_MEAS_BATTERY_UV] >= (s64)set->charge_limit_uv - near)
+		return true;
+	/* Delays need no fast sampling: their deadlines are exact. */
+	return smartbms_ok(in, SMARTBMS_MEAS_TEMP_MC) &&
+	       m[SMARTBMS_MEAS_TEMP_MC] >= t->ot_charge_release_mc - (s32)t->near_mc;
+}
+
+/* When must the engine look again, at the latest? */
+static u64 smartbms_next(const struct smartbms_state *st,
+			 const struct smartbms_settings *set,
+			 const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	u64 now = in->now_ms;
+	u64 next = now + (smartbms_busy(st, set, in) ? t->sample_fast_ms :
+						      t->sample_slow_ms);
+
+	if (st->alt_qualified)
+		smartbms_timer_due(&st->alt_below, &next, now, t->alt_lose_ms);
+	else
+		smartbms_timer_due(&st->alt_above, &next, now, t->alt_qualify_ms);
+	if (!st->alt_trip)
+		smartbms_timer_due(&st->alt_over, &next, now, t->alt_overcurrent_ms);
+	else
+		smartbms_due(&next, now, st->alt_trip_ms + t->alt_retry_ms);
+	if (st->lockout)
+		smartbms_timer_due(&st->lockout_release, &next, now, t->lockout_release_ms);
+	if (st->discharge_ok)
+		smartbms_timer_due(&st->prealarm, &next, now, t->prealarm_lead_ms);
+	else
+		smartbms_timer_due(&st->discharge_high, &next, now, t->discharge_qualify_ms);
+	if (st->prealarm.running && set->prealarm_output == SMARTBMS_PREALARM_INTERMITTENT) {
+		u64 phase = div64_u64(now - st->prealarm.since_ms, t->prealarm_blink_ms);
+
+		smartbms_due(&next, now, st->prealarm.since_ms +
+			     (phase + 1) * t->prealarm_blink_ms);
+	}
+	if (st->sc_trip && !st->sc_latched)
+		smartbms_due(&next, now, st->sc_trip_ms + t->sc_retry_ms);
+	smartbms_timer_due(&st->lines_lost, &next, now, t->lost_ms);
+	smartbms_timer_due(&st->prealarm_implausible, &next, now, t->lost_ms);
+
+	return next;
+}
+
+/* Rule 10, "switch everything off": suspend protection, forget it all. */
+static void smartbms_suspend(struct smartbms_state *st, u32 codes, u64 now)
+{
+	smartbms_engine_init(st);
+	st->started = true;
+	st->codes = codes & SMARTBMS_CODES_STORED;
+	st->status = POWER_SUPPLY_STATUS_NOT_CHARGING;
+	st->health = codes & BIT(SMARTBMS_CODE_E_B30) ?
+		     POWER_SUPPLY_HEALTH_CALIBRATION_REQUIRED :
+		     codes ? POWER_SUPPLY_HEALTH_UNSPEC_FAILURE :
+			     POWER_SUPPLY_HEALTH_GOOD;
+	st->next_ms = now + smartbms_tunables.sample_slow_ms;
+}
+
+/**
+ * smartbms_engine_step() - evaluate one complete sample
+ * @st: the state, updated in place
+ * @set: the settings in force
+ * @in: the sample
+ *
+ * Recomputes every output, the active codes and the power supply state
+ * from the whole state, and sets @st->next_ms to the latest time at which
+ * the caller must evaluate again (the next deadline of a running delay,
+ * or the sampling period).
+ */
+void smartbms_engine_step(struct smartbms_state *st,
+			  const struct smartbms_settings *set,
+			  const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	u32 lines = smartbms_lines(set, in);
+	bool on = smartbms_is_on(set, lines);
+	bool bat_ok = smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV);
+	bool charge_allowed = lines & BIT(SMARTBMS_IN_CHARGE_ALLOWED);
+	u64 now = in->now_ms;
+	bool trusted, sc, alt_flow, charge, blink;
+	u32 codes = 0, out = 0;
+
+	if (in->calibration_bad)
+		codes |= BIT(SMARTBMS_CODE_E_B30);
+	if (in->settings_bad)
+		codes |= BIT(SMARTBMS_CODE_E_B31);
+
+	if (!on && set->remote_function == SMARTBMS_REMOTE_EVERYTHING) {
+		smartbms_suspend(st, codes, now);
+		return;
+	}
+
+	smartbms_short_circuit(st, on, lines, now);
+	st->was_on = on;
+	st->started = true;
+
+	if (smartbms_adc_failed(st, in))
+		codes |= BIT(SMARTBMS_CODE_E_B33);
+	smartbms_alternator_qualify(st, in);
+	smartbms_alternator_supervise(st, set, in);
+	smartbms_lockout(st, set, in);
+	smartbms_temperature(st, in);
+	smartbms_prealarm(st, lines, now);
+	if (smartbms_lines_lost(st, lines, in))
+		codes |= BIT(SMARTBMS_CODE_E_B32);
+
+	trusted = !(codes & SMARTBMS_CODES_UNTRUSTED);
+	sc = st->sc_trip || st->sc_latched;
+
+	/* Rule 1: the alternator port, one-way only. */
+	alt_flow = bat_ok && smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UV) &&
+		   in->meas[SMARTBMS_MEAS_ALTERNATOR_UV] > in->meas[SMARTBMS_MEAS_BATTERY_UV];
+	/* What both power ports need to charge (rules 1, 3, 4, 6, 13). */
+	charge = charge_allowed && !st->lockout && !st->ot_charge && trusted && bat_ok;
+
+	if (charge && st->alt_qualified && alt_flow && !st->alt_trip)
+		out |= BIT(SMARTBMS_OUT_ALTERNATOR);
+	/* Rule 4. */
+	if (charge && !sc)
+		out |= BIT(SMARTBMS_OUT_SYSTEM_CHARGE);
+	/* Rule 5; with untrusted measurements only the battery lines count. */
+	if (st->discharge_ok && !sc && (!trusted || !st->ot_discharge))
+		out |= BIT(SMARTBMS_OUT_SYSTEM_DISCHARGE);
+	/* Rule 9. */
+	if (st->discharge_ok)
+		out |= BIT(SMARTBMS_OUT_LOAD_DISCONNECT);
+	/* Rule 8: not the charge limit, but a BMS that cannot measure says no. */
+	if (charge_allowed && !st->ot_charge && trusted)
+		out |= BIT(SMARTBMS_OUT_CHARGE_DISCONNECT);
+	/* Rule 7: steady, or 1 s on / 1 s off. */
+	blink = set->prealarm_output == SMARTBMS_PREALARM_INTERMITTENT &&
+		div64_u64(now - st->prealarm.since_ms, t->prealarm_blink_ms) & 1;
+	if (st->prealarm.running && !blink)
+		out |= BIT(SMARTBMS_OUT_PREALARM);
+	/* Rule 10. */
+	if (!on)
+		out &= ~smartbms_remote_mask(set);
+
+	if (sc)
+		codes |= BIT(SMARTBMS_CODE_A_A12);
+	if (st->undervoltage)
+		codes |= BIT(SMARTBMS_CODE_A_B11);
+	if (st->ot_charge || st->ot_discharge)
+		codes |= BIT(SMARTBMS_CODE_A_B15);
+	if (st->prealarm.running)
+		codes |= BIT(SMARTBMS_CODE_W_B12);
+
+	st->outputs = out;
+	st->codes = codes;
+	smartbms_power_supply_state(st, in);
+	st->next_ms = smartbms_next(st, set, in);
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_engine_step);
+
+/**
+ * smartbms_engine_fast_trip() - what must drop at once after an edge
+ * @st: the state after the last full evaluation
+ * @set: the settings in force
+ * @in: the sample, of which only the time and the lines are used
+ *
+ * Called from the interrupt handler: no sleeping, bounded work.  It
+ * decides only from the lines, and only what takes something away
+ * (charge-allowed low, discharge-allowed low once the pre-alarm lead has
+ * been given, short circuit, remote off), so the next full evaluation of
+ * the same lines drops everything it drops.
+ *
+ * Return: the asserted outputs that must be released now.
+ */
+u32 smartbms_engine_fast_trip(const struct smartbms_state *st,
+			      const struct smartbms_settings *set,
+			      const struct smartbms_inputs *in)
+{
+	u32 lines = smartbms_lines(set, in);
+	u32 drop = 0;
+
+	if (!smartbms_is_on(set, lines))
+		drop |= smartbms_remote_mask(set);
+	if (!(lines & BIT(SMARTBMS_IN_CHARGE_ALLOWED)))
+		drop |= BIT(SMARTBMS_OUT_ALTERNATOR) | BIT(SMARTBMS_OUT_SYSTEM_CHARGE) |
+			BIT(SMARTBMS_OUT_CHARGE_DISCONNECT);
+	if (lines & BIT(SMARTBMS_IN_SHORT_CIRCUIT))
+		drop |= BIT(SMARTBMS_OUT_SYSTEM_CHARGE) | BIT(SMARTBMS_OUT_SYSTEM_DISCHARGE);
+	if (st->discharge_ok && smartbms_discharge_stops(st, lines, in->now_ms))
+		drop |= BIT(SMARTBMS_OUT_SYSTEM_DISCHARGE) | BIT(SMARTBMS_OUT_LOAD_DISCONNECT);
+
+	return st->outputs & drop;
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_engine_fast_trip);
+
+/**
+ * smartbms_engine_clear() - clear latched faults
+ * @st: the state
+ *
+ * Clears the short-circuit latch and its trip history (rule 11).  The
+ * protection that follows still applies at the next evaluation.
+ */
+void smartbms_engine_clear(struct smartbms_state *st)
+{
+	st->sc_latched = false;
+	st->sc_count = 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_engine_clear);
