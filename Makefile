@@ -5,6 +5,7 @@
 #   make             build the module against KDIR (default: the running kernel)
 #   make check       set the bench up if needed and run every test
 #   make demo        set the bench up if needed and show the simulated BMS
+#   make mutate      prove the KUnit suites catch a broken rule (slow)
 #   make setup       only set the bench up (packages, UML kernel)
 #   make clean       remove build output (the kernel cache stays)
 #
@@ -24,6 +25,9 @@ modules:
 check:
 	tests/check.sh
 
+mutate:
+	tests/mutate.sh
+
 demo:
 	tests/demo.sh
 
@@ -34,4 +38,4 @@ clean:
 	rm -rf build
 	@if test -f $(KDIR)/Makefile; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
-.PHONY: all modules check demo setup clean
+.PHONY: all modules check demo mutate setup clean

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make mutate`: prove that the KUnit suites can fail.  Each line of
+# tests/mutations.txt breaks one rule in a copy of the tree; the suites run
+# in the guest and must report at least one failing case.  Prints one line
+# per mutation and ends with "N passed, N failed" (a survivor is a failure).
+# Not part of `make check`: it boots the guest once per mutation.
+
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
+work=$top/build/mutate
+passed=0 failed=0
+
+"$top/tests/uml/setup.sh" || exit 1
+rm -rf "$work"
+mkdir -p "$work"
+
+n=0
+while IFS='|' read -r file text repl; do
+	case $file in '' | '#'*) continue ;; esac
+	n=$((n + 1))
+	tree=$work/tree
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	cp -a "$top/Kbuild" "$top/drivers" "$top/include" "$top/tests" "$tree/"
+	if ! python3 - "$tree/$file" "$text" "$repl" <<'PY'
+import sys
+path, old, new = sys.argv[1], sys.argv[2].replace('\\n', '\n').replace('\\t', '\t'), \
+                 sys.argv[3].replace('\\n', '\n').replace('\\t', '\t')
+old, new = old.replace('\\|', '|').replace('\\&', '&'), new.replace('\\|', '|').replace('\\&', '&')
+src = open(path).read()
+if src.count(old) != 1:
+    sys.exit(1)
+open(path, 'w').write(src.replace(old, new))
+PY
+	then
+		echo "FAIL mutation $n: text not found once in $file: $text"
+		failed=$((failed + 1))
+		continue
+	fi
+	if ! "$tree/tests/uml/build-modules.sh" "$cache/linux-6.12" "$work/um" ARCH=um \
+		SMARTBMS_TESTS=y >"$work/build-$n.log" 2>&1; then
+		echo "FAIL mutation $n: does not build ($text)"
+		failed=$((failed + 1))
+		continue
+	fi
+	"$tree/tests/uml/boot.sh" --out "$work/guest-$n" --moddir "$work/um" \
+		--timeout 600 --only no-system-tests
+	caught=$(python3 "$top/tests/report.py" "$work/guest-$n" | grep -c '^FAIL kunit:')
+	if [ "$caught" -gt 0 ]; then
+		echo "PASS mutation $n caught by $caught case(s): $text -> $repl"
+		passed=$((passed + 1))
+	else
+		echo "FAIL mutation $n survived: $text -> $repl"
+		failed=$((failed + 1))
+	fi
+done <"$top/tests/mutations.txt"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
