@@ -19,8 +19,12 @@ rm -rf "$work"
 mkdir -p "$work"
 
 n=0
-while IFS='|' read -r file text repl; do
-	case $file in '' | '#'*) continue ;; esac
+while IFS= read -r spec; do
+	case $spec in '' | '#'*) continue ;; esac
+	file=${spec%%@@*}
+	rest=${spec#*@@}
+	text=${rest%%@@*}
+	repl=${rest#*@@}
 	n=$((n + 1))
 	tree=$work/tree
 	rm -rf "$tree"
@@ -30,7 +34,6 @@ while IFS='|' read -r file text repl; do
 import sys
 path, old, new = sys.argv[1], sys.argv[2].replace('\\n', '\n').replace('\\t', '\t'), \
                  sys.argv[3].replace('\\n', '\n').replace('\\t', '\t')
-old, new = old.replace('\\|', '|').replace('\\&', '&'), new.replace('\\|', '|').replace('\\&', '&')
 src = open(path).read()
 if src.count(old) != 1:
     sys.exit(1)

@@ -1532,6 +1532,33 @@ static void random_sequences_keep_invariants(struct kunit *test)
 	}
 }
 
+/* The window's edge: the third trip 59.9 s after the first latches, 60.0 s not. */
+static void short_circuit_latch_window(struct kunit *test)
+{
+	static const struct {
+		u32 third_ms;
+		bool latches;
+	} cases[] = { { 59900, true }, { 60000, false } };
+	struct bms b;
+	unsigned int i;
+	u64 t0;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		bms_init(&b);
+		bms_settle(&b);
+		t0 = b.in.now_ms;
+		bms_short(&b);
+		bms_run(&b, 25000);
+		bms_short(&b);
+		bms_run(&b, cases[i].third_ms - 25000);
+		KUNIT_ASSERT_EQ(test, b.in.now_ms, t0 + cases[i].third_ms);
+		bms_short(&b);
+		bms_run(&b, 10000);
+		KUNIT_EXPECT_EQ_MSG(test, !on(&b, OUT(SYSTEM_DISCHARGE)), cases[i].latches,
+				    "third trip at %u ms", cases[i].third_ms);
+	}
+}
+
 static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE(start_state_is_safe),
 	KUNIT_CASE(first_sample_qualifies_nothing_early),
@@ -1557,6 +1584,7 @@ static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE(short_circuit_retry_after_10s),
 	KUNIT_CASE_PARAM(short_circuit_latch, sc_clear_gen_params),
 	KUNIT_CASE(short_circuit_no_latch_outside_window),
+	KUNIT_CASE(short_circuit_latch_window),
 	KUNIT_CASE_PARAM(lines_lost_e_b32, lost_gen_params),
 	KUNIT_CASE(prealarm_implausible_e_b32),
 	KUNIT_CASE(adc_failures_e_b33),

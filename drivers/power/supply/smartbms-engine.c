@@ -396,8 +396,6 @@ static void smartbms_prealarm(struct smartbms_state *st, u32 lines, u64 now)
 
 	smartbms_timer_track(&st->discharge_low, low, now);
 	smartbms_timer_track(&st->discharge_high, !low, now);
-	if (!low)
-		st->battery_first = false;
 	if (!st->discharge_ok &&
 	    smartbms_timer_held(&st->discharge_high, now, t->discharge_qualify_ms)) {
 		st->discharge_ok = true;
