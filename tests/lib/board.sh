@@ -48,6 +48,24 @@ check_fails() {
 
 not() { ! "$@"; }
 
+# wait_eq WHAT EXPECTED SECONDS COMMAND...: passes as soon as the command
+# prints EXPECTED, fails with the last value after SECONDS.
+wait_eq() {
+	local what=$1 want=$2 secs=$3 got start now
+	shift 3
+	start=$(date +%s%N)
+	while :; do
+		got=$("$@" 2>/dev/null)
+		[ "$got" = "$want" ] && { pass "$what"; return 0; }
+		now=$(date +%s%N)
+		if [ $(((now - start) / 1000000)) -ge $((secs * 1000)) ]; then
+			fail "$what: expected '$want', still '$got' after ${secs}s"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
 # A test script ends with this: its exit status is its verdict.
 finish() { exit $((failures > 0)); }
 
@@ -105,10 +123,33 @@ bms_line() {
 
 # --- inputs and outputs -----------------------------------------------------
 
+# Every line is resolved once, when this file is sourced (see the end): the
+# helpers run in command substitutions, where a cache would not survive,
+# and forks are expensive in the guest.
+declare -A LINE_DIR LINE_LOW ADC_CHAN
+
+resolve_lines() {
+	local name r
+	for name in $BMS_OUTPUTS $BMS_INPUTS; do
+		r=$(bms_line "$name") || continue
+		LINE_DIR[$name]=${r% *}
+		LINE_LOW[$name]=${r##* }
+	done
+}
+
+resolve_adc() {
+	local dev l label
+	dev=$(adc_dev) || return 0
+	for l in "$dev"/*_label; do
+		read -r label <"$l"
+		ADC_CHAN[$label]=${l%_label}
+	done
+}
+
 # line_set NAME 0|1: drive an input line to a logical value (a real edge).
 line_set() {
-	local dir low pull
-	read -r dir low < <(bms_line "$1") || return 1
+	local dir=${LINE_DIR[$1]:-} low=${LINE_LOW[$1]:-0} pull
+	[ -n "$dir" ] || { echo "no line $1" >&2; return 1; }
 	if [ $(($2 ^ low)) -eq 1 ]; then
 		pull="pull-up"
 	else
@@ -119,9 +160,10 @@ line_set() {
 
 # line_get NAME: the logical value of a line (input or output).
 line_get() {
-	local dir low
-	read -r dir low < <(bms_line "$1") || return 1
-	echo $(($(cat "$dir/value") ^ low))
+	local dir=${LINE_DIR[$1]:-} v
+	[ -n "$dir" ] || { echo "no line $1" >&2; return 1; }
+	read -r v <"$dir/value" || return 1
+	echo $((v ^ ${LINE_LOW[$1]}))
 }
 
 # --- simulated ADC ----------------------------------------------------------
@@ -136,13 +178,8 @@ adc_dev() {
 
 # adc_chan LABEL: the attribute prefix of a channel, e.g. ".../in_voltage0".
 adc_chan() {
-	local dev l
-	dev=$(adc_dev) || { echo "no simulated ADC" >&2; return 1; }
-	for l in "$dev"/*_label; do
-		[ "$(cat "$l")" = "$1" ] && { echo "${l%_label}"; return 0; }
-	done
-	echo "no ADC channel labelled $1" >&2
-	return 1
+	[ -n "${ADC_CHAN[$1]:-}" ] || { echo "no ADC channel labelled $1" >&2; return 1; }
+	echo "${ADC_CHAN[$1]}"
 }
 
 # to_micro VALUE: "13.2V", "500mA", "-2A", "25C", "1234" in the ADC's
@@ -161,16 +198,16 @@ to_micro() {
 
 # adc_set LABEL VALUE
 adc_set() {
-	local chan raw
-	chan=$(adc_chan "$1") || return 1
+	local chan=${ADC_CHAN[$1]:-} raw
+	[ -n "$chan" ] || { echo "no ADC channel labelled $1" >&2; return 1; }
 	raw=$(to_micro "$2") || { echo "bad value $2" >&2; return 1; }
 	echo "$raw" >"${chan}_raw"
 }
 
 # adc_fail LABEL ERRNO: reads of the channel fail with -ERRNO (0: they work).
 adc_fail() {
-	local chan
-	chan=$(adc_chan "$1") || return 1
+	local chan=${ADC_CHAN[$1]:-}
+	[ -n "$chan" ] || { echo "no ADC channel labelled $1" >&2; return 1; }
 	echo "$2" >"${chan}_fail"
 }
 
@@ -195,3 +232,80 @@ BMS_OUTPUTS="alternator-enable system-charge-enable system-discharge-enable
 	load-disconnect charge-disconnect prealarm"
 # shellcheck disable=SC2034
 BMS_INPUTS="charge-allowed discharge-allowed battery-prealarm remote short-circuit"
+
+# bms_attr NAME: a file of the BMS's battery supply (settings, state).
+bms_attr() { echo "$BMS_PSY/$1"; }
+
+# bms_get NAME / bms_put NAME VALUE
+bms_get() {
+	local v
+	[ -r "$BMS_PSY/$1" ] || return 1
+	read -r v <"$BMS_PSY/$1" || [ -n "$v" ] || return $?
+	echo "$v"
+}
+bms_put() { printf '%s' "$2" >"$BMS_PSY/$1"; }
+
+# bms_debugfs: the driver's debugfs directory.
+bms_debugfs() { echo "$BMS_DEBUGFS"; }
+
+# bms_loops: how many times the sampled loop has evaluated.
+bms_loops() { awk '$1 == "loops" { print $2 }' "$(bms_debugfs)/counters"; }
+
+# board_rest: a van at rest.  Battery 13.2 V, engine off (starter battery
+# 12.6 V), no current, 25 C, every battery line allowing, remote on, factory
+# settings.  Waits until the BMS has evaluated the new state.
+board_rest() {
+	adc_set battery 13.2V
+	adc_set alternator 12.6V
+	adc_set system 13.2V
+	adc_set alternator-current 0
+	adc_set system-current 0
+	adc_set temperature 25C
+	adc_set reference 2.5V
+	for c in battery alternator system alternator-current system-current \
+		 temperature reference; do
+		adc_fail "$c" 0
+	done
+	line_set charge-allowed 1
+	line_set discharge-allowed 1
+	line_set battery-prealarm 0
+	line_set remote 1
+	line_set short-circuit 0
+	echo 1 >"$(bms_attr reset)"
+	echo 1 >"$(bms_attr clear)"
+	echo 0 >"$(bms_debugfs)/loop_pause"
+	# At rest: System+ and both disconnects on, alternator and pre-alarm
+	# off.  A short-circuit trip still runs out its 10 s retry first.
+	local i
+	for ((i = 0; i < 300; i++)); do
+		[ "$(gates)" = 011110 ] && return 0
+		sleep 0.05
+	done
+	echo "board_rest: the board did not come to rest: $(gates) $(bms_get codes)" >&2
+	return 1
+}
+
+# wait_quiet LINE VALUE SECONDS: wait for a line without asserting.
+wait_quiet() {
+	local i
+	for ((i = 0; i < $3 * 20; i++)); do
+		[ "$(line_get "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# The gates, in the driver's own order.
+gates() {
+	local g v out=""
+	for g in $BMS_OUTPUTS; do
+		read -r v <"${LINE_DIR[$g]}/value"
+		out="$out$((v ^ ${LINE_LOW[$g]}))"
+	done
+	echo "$out"
+}
+
+resolve_lines
+resolve_adc
+BMS_PSY=$(bms_supply battery)
+BMS_DEBUGFS=/sys/kernel/debug/$(basename "$(readlink -f "$BMS_PSY/device" 2>/dev/null)")

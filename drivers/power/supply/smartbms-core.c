@@ -5,22 +5,52 @@
  * bidirectional System+ port, load/charge disconnect and pre-alarm outputs
  * and a remote on/off input, wired to IIO ADC channels and GPIO lines.
  *
- * The protection rules live in smartbms-engine.c; this file is the glue to
- * the hardware and to the power_supply class.
+ * The protection rules live in smartbms-engine.c.  This file is the glue:
+ *
+ * - Trip fast: an edge that takes something away interrupts; the handler
+ *   asks the engine's fast path what must drop and writes those gates
+ *   itself.  It runs in hard interrupt context under a raw spinlock when
+ *   the gate GPIOs can be driven from atomic context, threaded when they
+ *   sleep (an I2C expander, or gpio-sim on the test bench).
+ * - Restore slow: a sampled loop reads every channel and line, lets the
+ *   engine evaluate the whole state and writes every gate.  It runs when
+ *   the engine asks (the next deadline of a delay, or the sampling period)
+ *   and so re-reads the lines periodically, catching a lost edge.
  */
 
 #include <linux/bitmap.h>
+#include <linux/cleanup.h>
+#include <linux/debugfs.h>
 #include <linux/device.h>
+#include <linux/devm-helpers.h>
 #include <linux/err.h>
 #include <linux/gpio/consumer.h>
+#include <linux/hwmon.h>
 #include <linux/iio/consumer.h>
 #include <linux/iio/types.h>
+#include <linux/interrupt.h>
+#include <linux/jiffies.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/power/smartbms-engine.h>
 #include <linux/power_supply.h>
 #include <linux/property.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+#include <linux/workqueue.h>
+
+/* Interrupt storms: more edges than this in one second disable the line. */
+#define SMARTBMS_STORM_EDGES	200
+#define SMARTBMS_STORM_PAUSE_MS	1000
+
+/* Resolution of the charge limit the driver keeps. */
+#define SMARTBMS_CHARGE_LIMIT_STEP_UV	10000
 
 static const char * const smartbms_output_names[SMARTBMS_NUM_OUTPUTS] = {
 	[SMARTBMS_OUT_ALTERNATOR]	 = "alternator-enable",
@@ -31,41 +61,171 @@ static const char * const smartbms_output_names[SMARTBMS_NUM_OUTPUTS] = {
 	[SMARTBMS_OUT_PREALARM]		 = "prealarm",
 };
 
-static const char * const smartbms_input_names[SMARTBMS_NUM_INPUTS] = {
-	[SMARTBMS_IN_CHARGE_ALLOWED]	= "charge-allowed",
-	[SMARTBMS_IN_DISCHARGE_ALLOWED]	= "discharge-allowed",
-	[SMARTBMS_IN_BATTERY_PREALARM]	= "battery-prealarm",
-	[SMARTBMS_IN_REMOTE]		= "remote",
-	[SMARTBMS_IN_SHORT_CIRCUIT]	= "short-circuit",
+/**
+ * struct smartbms_line_desc - an input line
+ * @name: its name in the devicetree (<name>-gpios)
+ * @take_level: the logical level that takes something away, or -1 when no
+ *	level does (the line is then only sampled)
+ * @optional: boards may leave it unwired
+ */
+struct smartbms_line_desc {
+	const char *name;
+	int take_level;
+	bool optional;
+};
+
+static const struct smartbms_line_desc smartbms_lines[SMARTBMS_NUM_INPUTS] = {
+	[SMARTBMS_IN_CHARGE_ALLOWED]	= { "charge-allowed", 0, false },
+	[SMARTBMS_IN_DISCHARGE_ALLOWED]	= { "discharge-allowed", 0, false },
+	/* Not a trip by itself, but its time decides the 30 s rule. */
+	[SMARTBMS_IN_BATTERY_PREALARM]	= { "battery-prealarm", 1, true },
+	[SMARTBMS_IN_REMOTE]		= { "remote", 0, false },
+	[SMARTBMS_IN_SHORT_CIRCUIT]	= { "short-circuit", 1, false },
+};
+
+/**
+ * struct smartbms_chan_desc - an analog channel
+ * @name: its name in io-channel-names
+ * @type: the IIO channel type it must have
+ * @scale: factor from IIO units (mV, mA, m degC) to the engine's
+ * @optional: boards may leave it unwired
+ */
+struct smartbms_chan_desc {
+	const char *name;
+	enum iio_chan_type type;
+	int scale;
+	bool optional;
+};
+
+static const struct smartbms_chan_desc smartbms_chans[SMARTBMS_NUM_MEAS] = {
+	[SMARTBMS_MEAS_BATTERY_UV]	= { "battery", IIO_VOLTAGE, 1000, false },
+	[SMARTBMS_MEAS_ALTERNATOR_UV]	= { "alternator", IIO_VOLTAGE, 1000, false },
+	[SMARTBMS_MEAS_SYSTEM_UV]	= { "system", IIO_VOLTAGE, 1000, false },
+	[SMARTBMS_MEAS_ALTERNATOR_UA]	= { "alternator-current", IIO_CURRENT, 1000, false },
+	[SMARTBMS_MEAS_SYSTEM_UA]	= { "system-current", IIO_CURRENT, 1000, true },
+	[SMARTBMS_MEAS_TEMP_MC]		= { "temperature", IIO_TEMP, 1, false },
+	[SMARTBMS_MEAS_REFERENCE_UV]	= { "reference", IIO_VOLTAGE, 1000, true },
+};
+
+struct smartbms;
+
+/**
+ * struct smartbms_irq - one input line's interrupt
+ * @bms: the BMS
+ * @line: the line, enum smartbms_input
+ * @irq: its interrupt number
+ * @window: start of the current storm accounting window (jiffies)
+ * @edges: edges in the current window
+ * @disabled: the line is disabled for a storm
+ * @disabled_at: when it was (jiffies)
+ * @storms: storms seen on the line
+ * @total: edges seen on the line
+ */
+struct smartbms_irq {
+	struct smartbms *bms;
+	unsigned int line;
+	int irq;
+	unsigned long window;
+	unsigned int edges;
+	bool disabled;
+	unsigned long disabled_at;
+	unsigned int storms;
+	u64 total;
 };
 
 /**
  * struct smartbms - one bound BMS
  * @dev: the platform device
  * @out: output lines, indexed by enum smartbms_output
- * @in: input lines, indexed by enum smartbms_input; NULL when an optional
- *	line is not wired
- * @battery: IIO channel of the lithium bank terminal voltage
- * @battery_desc: description of the Battery power supply
- * @battery_psy: the Battery power supply
- * @state: the protection engine's state
+ * @in: input lines, indexed by enum smartbms_input (NULL: not wired)
+ * @chan: analog channels, indexed by enum smartbms_meas (NULL: not wired)
+ * @limit_chan: the alternator current limiter's set-point (optional)
+ * @irqs: per input line interrupt state
+ * @gates_can_sleep: the gate GPIOs sleep; the trip path runs threaded
+ * @lock: protects @st, @set, @sample and @pending_edges; taken by the
+ *	hard interrupt handler
+ * @gate_lock: serialises gate writes when they sleep
+ * @sample_lock: serialises sampling, settings changes and teardown
+ * @st: the engine's state
+ * @set: the settings in force
+ * @sample: the last complete sample
+ * @pending_edges: lines that tripped since the last sample
+ * @calibration_bad: calibration data declared but bad (E-B30)
+ * @settings_bad: stored settings missing or corrupt (E-B31)
+ * @stopped: the loop must not run again (unbind or shutdown)
+ * @paused: the loop is paused from debugfs (tests only)
+ * @work: the sampled loop
+ * @loops: evaluations by the loop
+ * @trips: outputs dropped by the interrupt path
+ * @reported: the state last reported to userspace
+ * @battery_desc: the Battery power supply's description
+ * @mains_desc: the alternator input's description
+ * @battery: the Battery power supply
+ * @mains: the alternator input's power supply
+ * @battery_info: from monitored-battery, or NULL
+ * @debugfs: the debugfs directory
  */
 struct smartbms {
 	struct device *dev;
 	struct gpio_desc *out[SMARTBMS_NUM_OUTPUTS];
 	struct gpio_desc *in[SMARTBMS_NUM_INPUTS];
-	struct iio_channel *battery;
+	struct iio_channel *chan[SMARTBMS_NUM_MEAS];
+	struct iio_channel *limit_chan;
+	struct smartbms_irq irqs[SMARTBMS_NUM_INPUTS];
+	bool gates_can_sleep;
+
+	raw_spinlock_t lock;
+	struct mutex gate_lock;		/* see above */
+	struct mutex sample_lock;	/* see above */
+	struct smartbms_state st;
+	struct smartbms_settings set;
+	struct smartbms_inputs sample;
+	u32 pending_edges;
+	bool calibration_bad;
+	bool settings_bad;
+	bool stopped;
+	bool paused;
+
+	struct delayed_work work;
+	u64 loops;
+	u64 trips;
+	struct smartbms_state reported;
+
 	struct power_supply_desc battery_desc;
-	struct power_supply *battery_psy;
-	struct smartbms_state state;
+	struct power_supply_desc mains_desc;
+	struct power_supply *battery;
+	struct power_supply *mains;
+	struct power_supply_battery_info *battery_info;
+	struct dentry *debugfs;
 };
 
-static int smartbms_write_outputs(struct smartbms *bms, u32 outputs)
+static u64 smartbms_now_ms(void)
+{
+	return ktime_to_ms(ktime_get());
+}
+
+/* ---- gates ------------------------------------------------------------ */
+
+static void smartbms_outputs_bitmap(u32 outputs, unsigned long *values)
+{
+	bitmap_from_arr32(values, &outputs, SMARTBMS_NUM_OUTPUTS);
+}
+
+/* Atomic context, gates that do not sleep, under @lock. */
+static int smartbms_write_gates_atomic(struct smartbms *bms, u32 outputs)
 {
 	DECLARE_BITMAP(values, SMARTBMS_NUM_OUTPUTS);
 
-	bitmap_from_arr32(values, &outputs, SMARTBMS_NUM_OUTPUTS);
+	smartbms_outputs_bitmap(outputs, values);
+	return gpiod_set_array_value(SMARTBMS_NUM_OUTPUTS, bms->out, NULL, values);
+}
 
+/* Process context, under @gate_lock when the gates sleep. */
+static int smartbms_write_gates(struct smartbms *bms, u32 outputs)
+{
+	DECLARE_BITMAP(values, SMARTBMS_NUM_OUTPUTS);
+
+	smartbms_outputs_bitmap(outputs, values);
 	return gpiod_set_array_value_cansleep(SMARTBMS_NUM_OUTPUTS, bms->out,
 					      NULL, values);
 }
@@ -76,41 +236,960 @@ static void smartbms_safe_state(void *data)
 	struct smartbms *bms = data;
 	int ret;
 
-	smartbms_engine_init(&bms->state);
-	ret = smartbms_write_outputs(bms, bms->state.outputs);
+	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+		smartbms_engine_init(&bms->st);
+
+	guard(mutex)(&bms->gate_lock);
+	ret = smartbms_write_gates(bms, 0);
 	if (ret)
 		dev_err(bms->dev, "failed to write the safe state: %d\n", ret);
 }
 
-static const enum power_supply_property smartbms_battery_props[] = {
-	POWER_SUPPLY_PROP_SCOPE,
-	POWER_SUPPLY_PROP_TECHNOLOGY,
-	POWER_SUPPLY_PROP_VOLTAGE_NOW,
+/* ---- the trip path ---------------------------------------------------- */
+
+/* Drop what the fast path says must drop; under @lock. Returns the outputs. */
+static u32 smartbms_trip_locked(struct smartbms *bms, unsigned int line, u32 *drop)
+{
+	struct smartbms_inputs in = bms->sample;
+	u32 level = smartbms_lines[line].take_level ? BIT(line) : 0;
+
+	in.now_ms = smartbms_now_ms();
+	in.lines = (in.lines & ~BIT(line)) | level;
+	in.lines_bad &= ~BIT(line);
+	bms->sample.lines = in.lines;
+	bms->pending_edges |= BIT(line);
+
+	*drop = smartbms_engine_fast_trip(&bms->st, &bms->set, &in);
+	bms->st.outputs &= ~*drop;
+	if (*drop)
+		bms->trips++;
+	return bms->st.outputs;
+}
+
+/* Storm accounting; under @lock.  True when the line was just disabled. */
+static bool smartbms_storm_locked(struct smartbms_irq *si)
+{
+	unsigned long now = jiffies;
+
+	si->total++;
+	if (time_after(now, si->window + HZ)) {
+		si->window = now;
+		si->edges = 0;
+	}
+	if (++si->edges <= SMARTBMS_STORM_EDGES)
+		return false;
+
+	si->disabled = true;
+	si->disabled_at = now;
+	si->storms++;
+	return true;
+}
+
+/*
+ * The trip itself, in hard interrupt context when the gates do not sleep
+ * (written under the raw spinlock), else in the handler's thread with
+ * @gate_lock held (written after it).
+ */
+static irqreturn_t smartbms_trip(int irq, struct smartbms_irq *si)
+{
+	struct smartbms *bms = si->bms;
+	u32 drop, outputs;
+	bool storm;
+
+	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
+		storm = smartbms_storm_locked(si);
+		outputs = smartbms_trip_locked(bms, si->line, &drop);
+		if (drop && !bms->gates_can_sleep)
+			smartbms_write_gates_atomic(bms, outputs);
+	}
+	if (drop && bms->gates_can_sleep)
+		smartbms_write_gates(bms, outputs);
+	if (storm)
+		disable_irq_nosync(irq);
+	mod_delayed_work(system_wq, &bms->work, 0);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t smartbms_irq_hard(int irq, void *data)
+{
+	return smartbms_trip(irq, data);
+}
+
+static irqreturn_t smartbms_irq_thread(int irq, void *data)
+{
+	struct smartbms_irq *si = data;
+
+	guard(mutex)(&si->bms->gate_lock);
+	return smartbms_trip(irq, si);
+}
+
+/* Re-enable lines whose storm pause is over; report new storms. */
+static bool smartbms_storms(struct smartbms *bms)
+{
+	bool active = false;
+	unsigned int i;
+
+	for (i = 0; i < SMARTBMS_NUM_INPUTS; i++) {
+		struct smartbms_irq *si = &bms->irqs[i];
+		bool disabled, enable = false;
+
+		/* (no continue in here: scoped_guard is a loop of its own) */
+		scoped_guard(raw_spinlock_irqsave, &bms->lock) {
+			disabled = si->disabled;
+			if (disabled && time_after(jiffies, si->disabled_at +
+				       msecs_to_jiffies(SMARTBMS_STORM_PAUSE_MS))) {
+				si->disabled = false;
+				si->edges = 0;
+				si->window = jiffies;
+				enable = true;
+			}
+		}
+		if (!disabled)
+			continue;
+		if (enable) {
+			enable_irq(si->irq);
+		} else {
+			dev_warn_ratelimited(bms->dev,
+					     "interrupt storm on %s-gpios: line disabled for %u ms (%u storms)\n",
+					     smartbms_lines[i].name, SMARTBMS_STORM_PAUSE_MS,
+					     si->storms);
+			active = true;
+		}
+	}
+	return active;
+}
+
+/* ---- the sampled loop ------------------------------------------------- */
+
+static void smartbms_read_sample(struct smartbms *bms, struct smartbms_inputs *in)
+{
+	unsigned int i;
+	int ret, val;
+
+	memset(in, 0, sizeof(*in));
+	for (i = 0; i < SMARTBMS_NUM_MEAS; i++) {
+		if (!bms->chan[i]) {
+			in->meas_absent |= BIT(i);
+			continue;
+		}
+		ret = iio_read_channel_processed_scale(bms->chan[i], &val,
+						       smartbms_chans[i].scale);
+		if (ret < 0)
+			continue;	/* counts toward E-B33, never made up */
+		in->meas[i] = val;
+		in->meas_ok |= BIT(i);
+	}
+
+	for (i = 0; i < SMARTBMS_NUM_INPUTS; i++) {
+		if (!bms->in[i]) {
+			in->lines_absent |= BIT(i);
+			continue;
+		}
+		ret = gpiod_get_value_cansleep(bms->in[i]);
+		if (ret < 0)
+			in->lines_bad |= BIT(i);
+		else if (ret)
+			in->lines |= BIT(i);
+	}
+
+	in->calibration_bad = bms->calibration_bad;
+	in->settings_bad = bms->settings_bad;
+	in->now_ms = smartbms_now_ms();
+}
+
+static void smartbms_report(struct smartbms *bms, const struct smartbms_state *st)
+{
+	struct smartbms_state *old = &bms->reported;
+	bool alt_changed = (old->outputs ^ st->outputs) & BIT(SMARTBMS_OUT_ALTERNATOR);
+
+	if (old->outputs != st->outputs || old->codes != st->codes ||
+	    old->status != st->status || old->health != st->health ||
+	    old->capacity_level != st->capacity_level) {
+		power_supply_changed(bms->battery);
+		if (old->codes != st->codes)
+			sysfs_notify(&bms->battery->dev.kobj, NULL, "codes");
+		if ((old->outputs ^ st->outputs) &
+		    (BIT(SMARTBMS_OUT_SYSTEM_CHARGE) | BIT(SMARTBMS_OUT_SYSTEM_DISCHARGE)))
+			sysfs_notify(&bms->battery->dev.kobj, NULL, "system_status");
+	}
+	if (alt_changed)
+		power_supply_changed(bms->mains);
+	*old = *st;
+}
+
+static void smartbms_work(struct work_struct *work)
+{
+	struct smartbms *bms = container_of(to_delayed_work(work), struct smartbms, work);
+	struct smartbms_inputs in;
+	struct smartbms_state st;
+	u64 now, delay;
+	int ret = 0;
+
+	guard(mutex)(&bms->sample_lock);
+	if (bms->stopped || bms->paused)
+		return;
+
+	smartbms_read_sample(bms, &in);
+
+	scoped_guard(mutex, &bms->gate_lock) {
+		scoped_guard(raw_spinlock_irqsave, &bms->lock) {
+			/* An edge newer than the read counts until the next sample. */
+			in.lines &= ~bms->pending_edges;
+			for (unsigned int i = 0; i < SMARTBMS_NUM_INPUTS; i++)
+				if ((bms->pending_edges & BIT(i)) && smartbms_lines[i].take_level)
+					in.lines |= BIT(i);
+			bms->pending_edges = 0;
+
+			smartbms_engine_step(&bms->st, &bms->set, &in);
+			bms->sample = in;
+			st = bms->st;
+			if (!bms->gates_can_sleep)
+				ret = smartbms_write_gates_atomic(bms, st.outputs);
+		}
+		if (bms->gates_can_sleep)
+			ret = smartbms_write_gates(bms, st.outputs);
+	}
+	if (ret)
+		dev_err_ratelimited(bms->dev, "failed to write the gates: %d\n", ret);
+
+	bms->loops++;
+	smartbms_report(bms, &st);
+
+	now = smartbms_now_ms();
+	delay = st.next_ms > now ? st.next_ms - now : 0;
+	if (smartbms_storms(bms))
+		delay = min_t(u64, delay, smartbms_tunables.sample_fast_ms);
+	queue_delayed_work(system_wq, &bms->work, msecs_to_jiffies(delay));
+}
+
+/* Stop the loop for good: unbind and shutdown. */
+static void smartbms_stop(void *data)
+{
+	struct smartbms *bms = data;
+
+	scoped_guard(mutex, &bms->sample_lock)
+		bms->stopped = true;
+	cancel_delayed_work_sync(&bms->work);
+}
+
+/* ---- settings ----------------------------------------------------------- */
+
+/* Write a limit in mA to the limiter's channel, in its raw units. */
+static int smartbms_program_limit(struct smartbms *bms, u32 ma)
+{
+	int type, val, val2;
+	s64 raw;
+
+	type = iio_read_channel_scale(bms->limit_chan, &val, &val2);
+	switch (type) {
+	case IIO_VAL_INT:
+		if (val <= 0)
+			return -EINVAL;
+		raw = div_s64(ma, val);
+		break;
+	case IIO_VAL_FRACTIONAL:
+		if (val <= 0 || val2 <= 0)
+			return -EINVAL;
+		raw = div_s64((s64)ma * val2, val);
+		break;
+	default:
+		return type < 0 ? type : -EINVAL;
+	}
+	if (raw > INT_MAX)
+		return -ERANGE;
+	return iio_write_channel_raw(bms->limit_chan, raw);
+}
+
+/* Apply new settings: checked, then in force at once. */
+static int smartbms_apply_settings(struct smartbms *bms,
+				   const struct smartbms_settings *set)
+{
+	int ret;
+
+	lockdep_assert_held(&bms->sample_lock);
+
+	ret = smartbms_settings_check(set);
+	if (ret)
+		return ret;
+
+	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+		bms->set = *set;
+
+	if (bms->limit_chan) {
+		/* The limiter's set-point follows the fuse table (rule 2). */
+		ret = smartbms_program_limit(bms, smartbms_fuse_limit_ua(set->fuse) / 1000);
+		if (ret)
+			dev_warn(bms->dev, "failed to program the current limit: %d\n", ret);
+	}
+
+	if (!bms->stopped)
+		mod_delayed_work(system_wq, &bms->work, 0);
+	return 0;
+}
+
+static void smartbms_get_settings(struct smartbms *bms, struct smartbms_settings *set)
+{
+	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+		memcpy(set, &bms->set, sizeof(*set));
+}
+
+static struct smartbms *smartbms_from_dev(struct device *dev)
+{
+	return power_supply_get_drvdata(to_power_supply(dev));
+}
+
+static const char * const smartbms_fuse_names[SMARTBMS_NUM_FUSES + 1] = {
+	[SMARTBMS_FUSE_NOT_SET]	= "not-set",
+	[SMARTBMS_FUSE_125A]	= "125A",
+	[SMARTBMS_FUSE_100A]	= "100A",
+	[SMARTBMS_FUSE_80A]	= "80A",
+	[SMARTBMS_FUSE_60A]	= "60A",
+	[SMARTBMS_FUSE_2X30A]	= "2x30A",
+	[SMARTBMS_FUSE_2X20A]	= "2x20A",
+	[SMARTBMS_FUSE_2X15A]	= "2x15A",
+	[SMARTBMS_FUSE_2X10A]	= "2x10A",
+	[SMARTBMS_FUSE_2X7_5A]	= "2x7.5A",
+	NULL
 };
+
+static const char * const smartbms_usage_names[] = {
+	[SMARTBMS_PREALARM_USE]			= "use",
+	[SMARTBMS_PREALARM_NOT_AVAILABLE]	= "not-available",
+	NULL
+};
+
+static const char * const smartbms_output_mode_names[] = {
+	[SMARTBMS_PREALARM_CONTINUOUS]		= "continuous",
+	[SMARTBMS_PREALARM_INTERMITTENT]	= "intermittent",
+	NULL
+};
+
+static const char * const smartbms_remote_names[] = {
+	[SMARTBMS_REMOTE_ALTERNATOR_AND_SYSTEM]	= "alternator-and-system",
+	[SMARTBMS_REMOTE_ALTERNATOR_ONLY]	= "alternator-only",
+	[SMARTBMS_REMOTE_EVERYTHING]		= "everything",
+	NULL
+};
+
+static const char * const smartbms_switch_names[] = { "off", "on", NULL };
+
+/**
+ * struct smartbms_choice - a setting whose value is one of a list
+ * @attr: its sysfs attribute
+ * @names: the accepted values, NULL-terminated
+ * @first: the first value that may be written (fuse: "not-set" may not)
+ * @field: its place in struct smartbms_settings
+ * @is_bool: the field is a bool, not an enum
+ */
+struct smartbms_choice {
+	struct device_attribute attr;
+	const char * const *names;
+	unsigned int first;
+	size_t field;
+	bool is_bool;
+};
+
+static unsigned int smartbms_choice_get(const struct smartbms_choice *c,
+					const struct smartbms_settings *set)
+{
+	const void *p = (const u8 *)set + c->field;
+
+	return c->is_bool ? *(const bool *)p : *(const unsigned int *)p;
+}
+
+static void smartbms_choice_put(const struct smartbms_choice *c,
+				struct smartbms_settings *set, unsigned int v)
+{
+	void *p = (u8 *)set + c->field;
+
+	if (c->is_bool)
+		*(bool *)p = v;
+	else
+		*(unsigned int *)p = v;
+}
+
+static ssize_t smartbms_choice_show(struct device *dev, struct device_attribute *attr,
+				    char *buf)
+{
+	const struct smartbms_choice *c = container_of(attr, struct smartbms_choice, attr);
+	struct smartbms_settings set;
+
+	smartbms_get_settings(smartbms_from_dev(dev), &set);
+	return sysfs_emit(buf, "%s\n", c->names[smartbms_choice_get(c, &set)]);
+}
+
+static ssize_t smartbms_choice_store(struct device *dev, struct device_attribute *attr,
+				     const char *buf, size_t count)
+{
+	const struct smartbms_choice *c = container_of(attr, struct smartbms_choice, attr);
+	struct smartbms *bms = smartbms_from_dev(dev);
+	struct smartbms_settings set;
+	int v, ret;
+
+	v = __sysfs_match_string(c->names, -1, buf);
+	if (v < 0 || v < c->first)
+		return -EINVAL;
+
+	guard(mutex)(&bms->sample_lock);
+	smartbms_get_settings(bms, &set);
+	smartbms_choice_put(c, &set, v);
+	ret = smartbms_apply_settings(bms, &set);
+	if (ret)
+		return ret;
+	sysfs_notify(&dev->kobj, NULL, attr->attr.name);
+	power_supply_changed(bms->battery);
+	return count;
+}
+
+static ssize_t smartbms_choices_show(const struct smartbms_choice *c, char *buf)
+{
+	unsigned int i;
+	int len = 0;
+
+	for (i = c->first; c->names[i]; i++)
+		len += sysfs_emit_at(buf, len, "%s%s", c->names[i],
+				     c->names[i + 1] ? " " : "\n");
+	return len;
+}
+
+#define SMARTBMS_CHOICE(_name, _names, _first, _field, _bool)			\
+	static struct smartbms_choice smartbms_choice_##_name = {		\
+		.attr = __ATTR(_name, 0644, smartbms_choice_show,		\
+			       smartbms_choice_store),				\
+		.names = _names,						\
+		.first = _first,						\
+		.field = offsetof(struct smartbms_settings, _field),		\
+		.is_bool = _bool,						\
+	};									\
+	static ssize_t _name##_available_show(struct device *dev,		\
+					      struct device_attribute *attr,	\
+					      char *buf)			\
+	{									\
+		return smartbms_choices_show(&smartbms_choice_##_name, buf);	\
+	}									\
+	static DEVICE_ATTR_RO(_name##_available)
+
+static_assert(sizeof(enum smartbms_fuse) == sizeof(unsigned int));
+
+SMARTBMS_CHOICE(fuse_rating, smartbms_fuse_names, SMARTBMS_FUSE_125A, fuse, false);
+SMARTBMS_CHOICE(prealarm_usage, smartbms_usage_names, 0, prealarm_usage, false);
+SMARTBMS_CHOICE(prealarm_output, smartbms_output_mode_names, 0, prealarm_output, false);
+SMARTBMS_CHOICE(remote_function, smartbms_remote_names, 0, remote_function, false);
+SMARTBMS_CHOICE(soft_switch, smartbms_switch_names, 0, soft_switch, true);
+
+static void smartbms_get_state(struct smartbms *bms, struct smartbms_state *st,
+			       struct smartbms_inputs *in)
+{
+	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
+		if (st)
+			*st = bms->st;
+		if (in)
+			*in = bms->sample;
+	}
+}
+
+static ssize_t codes_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct smartbms_state st;
+	unsigned int i;
+	int len = 0;
+
+	smartbms_get_state(smartbms_from_dev(dev), &st, NULL);
+	for (i = 0; i < SMARTBMS_NUM_CODES; i++)
+		if (st.codes & BIT(i))
+			len += sysfs_emit_at(buf, len, "%s%s", len ? " " : "",
+					     smartbms_code_names[i]);
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+static DEVICE_ATTR_RO(codes);
+
+static ssize_t system_status_show(struct device *dev, struct device_attribute *attr,
+				  char *buf)
+{
+	struct smartbms_state st;
+
+	smartbms_get_state(smartbms_from_dev(dev), &st, NULL);
+	return sysfs_emit(buf, "%s\n", st.outputs & (BIT(SMARTBMS_OUT_SYSTEM_CHARGE) |
+						      BIT(SMARTBMS_OUT_SYSTEM_DISCHARGE)) ?
+			  "on" : "off");
+}
+static DEVICE_ATTR_RO(system_status);
+
+static ssize_t alternator_current_percent_show(struct device *dev,
+					       struct device_attribute *attr, char *buf)
+{
+	struct smartbms *bms = smartbms_from_dev(dev);
+	struct smartbms_settings set;
+	struct smartbms_inputs in;
+
+	smartbms_get_state(bms, NULL, &in);
+	smartbms_get_settings(bms, &set);
+	/* "Set the fuse type" first: no percentage of an unknown limit. */
+	if (set.fuse == SMARTBMS_FUSE_NOT_SET ||
+	    !(in.meas_ok & BIT(SMARTBMS_MEAS_ALTERNATOR_UA)))
+		return -ENODATA;
+	return sysfs_emit(buf, "%lld\n",
+			  div_s64((s64)in.meas[SMARTBMS_MEAS_ALTERNATOR_UA] * 100,
+				  smartbms_fuse_limit_ua(set.fuse)));
+}
+static DEVICE_ATTR_RO(alternator_current_percent);
+
+/* The delays in progress: "<name> <milliseconds left>" per line. */
+static ssize_t timers_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	struct smartbms *bms = smartbms_from_dev(dev);
+	struct smartbms_state st;
+	u64 now = smartbms_now_ms();
+	int len = 0;
+
+	smartbms_get_state(bms, &st, NULL);
+
+#define SMARTBMS_TIMER(_cond, _name, _end)					\
+	do {									\
+		u64 end = (_end);						\
+		if ((_cond) && end > now)					\
+			len += sysfs_emit_at(buf, len, "%s %llu\n", _name, end - now); \
+	} while (0)
+
+	SMARTBMS_TIMER(!st.alt_qualified && st.alt_above.running, "alternator-qualify",
+		       st.alt_above.since_ms + t->alt_qualify_ms);
+	SMARTBMS_TIMER(st.alt_qualified && st.alt_below.running, "alternator-lose",
+		       st.alt_below.since_ms + t->alt_lose_ms);
+	SMARTBMS_TIMER(!st.alt_trip && st.alt_over.running, "alternator-overcurrent",
+		       st.alt_over.since_ms + t->alt_overcurrent_ms);
+	SMARTBMS_TIMER(st.alt_trip, "alternator-retry", st.alt_trip_ms + t->alt_retry_ms);
+	SMARTBMS_TIMER(st.lockout && st.lockout_release.running, "lockout-release",
+		       st.lockout_release.since_ms + t->lockout_release_ms);
+	SMARTBMS_TIMER(st.discharge_ok && st.discharge_low.running && !st.battery_first,
+		       "prealarm-lead", st.prealarm.since_ms + t->prealarm_lead_ms);
+	SMARTBMS_TIMER(!st.discharge_ok && st.discharge_high.running, "discharge-qualify",
+		       st.discharge_high.since_ms + t->discharge_qualify_ms);
+	SMARTBMS_TIMER(st.sc_trip && !st.sc_latched, "short-circuit-retry",
+		       st.sc_trip_ms + t->sc_retry_ms);
+	SMARTBMS_TIMER(st.lines_lost.running, "cable-check",
+		       st.lines_lost.since_ms + t->lost_ms);
+#undef SMARTBMS_TIMER
+	return len;
+}
+static DEVICE_ATTR_RO(timers);
+
+static ssize_t clear_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct smartbms *bms = smartbms_from_dev(dev);
+	bool yes;
+	int ret;
+
+	ret = kstrtobool(buf, &yes);
+	if (ret)
+		return ret;
+	if (!yes)
+		return -EINVAL;
+
+	guard(mutex)(&bms->sample_lock);
+	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+		smartbms_engine_clear(&bms->st);
+	if (!bms->stopped)
+		mod_delayed_work(system_wq, &bms->work, 0);
+	return count;
+}
+static DEVICE_ATTR_WO(clear);
+
+static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
+			   const char *buf, size_t count)
+{
+	struct smartbms *bms = smartbms_from_dev(dev);
+	struct smartbms_settings set;
+	bool yes;
+	int ret;
+
+	ret = kstrtobool(buf, &yes);
+	if (ret)
+		return ret;
+	if (!yes)
+		return -EINVAL;
+
+	guard(mutex)(&bms->sample_lock);
+	smartbms_settings_init(&set);
+	ret = smartbms_apply_settings(bms, &set);
+	if (ret)
+		return ret;
+	bms->settings_bad = false;
+	power_supply_changed(bms->battery);
+	return count;
+}
+static DEVICE_ATTR_WO(reset);
+
+static struct attribute *smartbms_attrs[] = {
+	&smartbms_choice_fuse_rating.attr.attr,
+	&dev_attr_fuse_rating_available.attr,
+	&smartbms_choice_prealarm_usage.attr.attr,
+	&dev_attr_prealarm_usage_available.attr,
+	&smartbms_choice_prealarm_output.attr.attr,
+	&dev_attr_prealarm_output_available.attr,
+	&smartbms_choice_remote_function.attr.attr,
+	&dev_attr_remote_function_available.attr,
+	&smartbms_choice_soft_switch.attr.attr,
+	&dev_attr_soft_switch_available.attr,
+	&dev_attr_codes.attr,
+	&dev_attr_system_status.attr,
+	&dev_attr_alternator_current_percent.attr,
+	&dev_attr_timers.attr,
+	&dev_attr_clear.attr,
+	&dev_attr_reset.attr,
+	NULL
+};
+
+static const struct attribute_group smartbms_group = {
+	.attrs = smartbms_attrs,
+};
+
+static const struct attribute_group *smartbms_groups[] = {
+	&smartbms_group,
+	NULL
+};
+
+/* ---- power supplies ---------------------------------------------------- */
+
+static const enum power_supply_property smartbms_battery_props[] = {
+	POWER_SUPPLY_PROP_STATUS,
+	POWER_SUPPLY_PROP_HEALTH,
+	POWER_SUPPLY_PROP_PRESENT,
+	POWER_SUPPLY_PROP_TECHNOLOGY,
+	POWER_SUPPLY_PROP_SCOPE,
+	POWER_SUPPLY_PROP_CAPACITY_LEVEL,
+	POWER_SUPPLY_PROP_VOLTAGE_NOW,
+	POWER_SUPPLY_PROP_CURRENT_NOW,
+	POWER_SUPPLY_PROP_CONSTANT_CHARGE_VOLTAGE_MAX,
+	POWER_SUPPLY_PROP_VOLTAGE_MIN_DESIGN,
+	POWER_SUPPLY_PROP_VOLTAGE_MAX_DESIGN,
+};
+
+/* A measurement of the last sample, or -ENODATA. */
+static int smartbms_meas(struct smartbms *bms, enum smartbms_meas m, int *val)
+{
+	struct smartbms_inputs in;
+
+	smartbms_get_state(bms, NULL, &in);
+	if (!(in.meas_ok & BIT(m)))
+		return -ENODATA;
+	*val = in.meas[m];
+	return 0;
+}
 
 static int smartbms_battery_get_property(struct power_supply *psy,
 					 enum power_supply_property psp,
 					 union power_supply_propval *val)
 {
 	struct smartbms *bms = power_supply_get_drvdata(psy);
-	int ret;
+	struct power_supply_battery_info *info = bms->battery_info;
+	struct smartbms_settings set;
+	struct smartbms_state st;
+
+	smartbms_get_state(bms, &st, NULL);
 
 	switch (psp) {
-	case POWER_SUPPLY_PROP_SCOPE:
-		val->intval = POWER_SUPPLY_SCOPE_SYSTEM;
+	case POWER_SUPPLY_PROP_STATUS:
+		val->intval = st.status;
+		return 0;
+	case POWER_SUPPLY_PROP_HEALTH:
+		val->intval = st.health;
+		return 0;
+	case POWER_SUPPLY_PROP_PRESENT:
+		val->intval = 1;
 		return 0;
 	case POWER_SUPPLY_PROP_TECHNOLOGY:
 		val->intval = POWER_SUPPLY_TECHNOLOGY_LiFe;
 		return 0;
+	case POWER_SUPPLY_PROP_SCOPE:
+		val->intval = POWER_SUPPLY_SCOPE_SYSTEM;
+		return 0;
+	case POWER_SUPPLY_PROP_CAPACITY_LEVEL:
+		val->intval = st.capacity_level;
+		return 0;
 	case POWER_SUPPLY_PROP_VOLTAGE_NOW:
-		/* IIO voltages are in mV: scale 1000 gives uV. */
-		ret = iio_read_channel_processed_scale(bms->battery,
-						       &val->intval, 1000);
-		return ret < 0 ? -ENODATA : 0;
+		return smartbms_meas(bms, SMARTBMS_MEAS_BATTERY_UV, &val->intval);
+	case POWER_SUPPLY_PROP_CURRENT_NOW:
+		return smartbms_meas(bms, SMARTBMS_MEAS_SYSTEM_UA, &val->intval);
+	case POWER_SUPPLY_PROP_CONSTANT_CHARGE_VOLTAGE_MAX:
+		smartbms_get_settings(bms, &set);
+		val->intval = set.charge_limit_uv;
+		return 0;
+	case POWER_SUPPLY_PROP_VOLTAGE_MIN_DESIGN:
+		if (!info || info->voltage_min_design_uv <= 0)
+			return -ENODATA;
+		val->intval = info->voltage_min_design_uv;
+		return 0;
+	case POWER_SUPPLY_PROP_VOLTAGE_MAX_DESIGN:
+		if (!info || info->voltage_max_design_uv <= 0)
+			return -ENODATA;
+		val->intval = info->voltage_max_design_uv;
+		return 0;
 	default:
 		return -EINVAL;
 	}
 }
+
+static int smartbms_battery_set_property(struct power_supply *psy,
+					 enum power_supply_property psp,
+					 const union power_supply_propval *val)
+{
+	struct smartbms *bms = power_supply_get_drvdata(psy);
+	struct smartbms_settings set;
+	int ret;
+
+	if (psp != POWER_SUPPLY_PROP_CONSTANT_CHARGE_VOLTAGE_MAX)
+		return -EINVAL;
+	if (val->intval < SMARTBMS_CHARGE_LIMIT_MIN_UV ||
+	    val->intval > SMARTBMS_CHARGE_LIMIT_MAX_UV)
+		return -ERANGE;
+
+	guard(mutex)(&bms->sample_lock);
+	smartbms_get_settings(bms, &set);
+	set.charge_limit_uv = rounddown(val->intval + SMARTBMS_CHARGE_LIMIT_STEP_UV / 2,
+					SMARTBMS_CHARGE_LIMIT_STEP_UV);
+	ret = smartbms_apply_settings(bms, &set);
+	if (!ret)
+		sysfs_notify(&psy->dev.kobj, NULL, "constant_charge_voltage_max");
+	return ret;
+}
+
+static int smartbms_battery_writeable(struct power_supply *psy,
+				      enum power_supply_property psp)
+{
+	return psp == POWER_SUPPLY_PROP_CONSTANT_CHARGE_VOLTAGE_MAX;
+}
+
+static const enum power_supply_property smartbms_mains_props[] = {
+	POWER_SUPPLY_PROP_ONLINE,
+	POWER_SUPPLY_PROP_VOLTAGE_NOW,
+	POWER_SUPPLY_PROP_CURRENT_NOW,
+	POWER_SUPPLY_PROP_INPUT_CURRENT_LIMIT,
+};
+
+static int smartbms_mains_get_property(struct power_supply *psy,
+				       enum power_supply_property psp,
+				       union power_supply_propval *val)
+{
+	struct smartbms *bms = power_supply_get_drvdata(psy);
+	struct smartbms_settings set;
+	struct smartbms_state st;
+
+	switch (psp) {
+	case POWER_SUPPLY_PROP_ONLINE:
+		smartbms_get_state(bms, &st, NULL);
+		val->intval = !!(st.outputs & BIT(SMARTBMS_OUT_ALTERNATOR));
+		return 0;
+	case POWER_SUPPLY_PROP_VOLTAGE_NOW:
+		return smartbms_meas(bms, SMARTBMS_MEAS_ALTERNATOR_UV, &val->intval);
+	case POWER_SUPPLY_PROP_CURRENT_NOW:
+		return smartbms_meas(bms, SMARTBMS_MEAS_ALTERNATOR_UA, &val->intval);
+	case POWER_SUPPLY_PROP_INPUT_CURRENT_LIMIT:
+		smartbms_get_settings(bms, &set);
+		val->intval = smartbms_fuse_limit_ua(set.fuse);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- hwmon: what the supplies do not show ------------------------------ */
+
+enum {
+	SMARTBMS_HWMON_IN_ALTERNATOR,
+	SMARTBMS_HWMON_IN_SYSTEM,
+};
+
+enum {
+	SMARTBMS_HWMON_CURR_ALTERNATOR,
+	SMARTBMS_HWMON_CURR_SYSTEM,
+};
+
+static umode_t smartbms_hwmon_is_visible(const void *data,
+					 enum hwmon_sensor_types type,
+					 u32 attr, int channel)
+{
+	const struct smartbms *bms = data;
+
+	if (type == hwmon_curr && channel == SMARTBMS_HWMON_CURR_SYSTEM &&
+	    !bms->chan[SMARTBMS_MEAS_SYSTEM_UA])
+		return 0;
+	return 0444;
+}
+
+static int smartbms_hwmon_read(struct device *dev, enum hwmon_sensor_types type,
+			       u32 attr, int channel, long *val)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	struct smartbms *bms = dev_get_drvdata(dev);
+	struct smartbms_settings set;
+	struct smartbms_state st;
+	enum smartbms_meas m;
+	int ret, v = 0;
+
+	smartbms_get_state(bms, &st, NULL);
+
+	switch (type) {
+	case hwmon_in:
+		m = channel == SMARTBMS_HWMON_IN_ALTERNATOR ? SMARTBMS_MEAS_ALTERNATOR_UV :
+							      SMARTBMS_MEAS_SYSTEM_UV;
+		if (attr == hwmon_in_min) {
+			*val = t->alt_qualify_uv / 1000;
+			return 0;
+		}
+		ret = smartbms_meas(bms, m, &v);
+		*val = v / 1000;
+		return ret;
+	case hwmon_curr:
+		if (channel == SMARTBMS_HWMON_CURR_ALTERNATOR && attr == hwmon_curr_max) {
+			smartbms_get_settings(bms, &set);
+			*val = smartbms_fuse_limit_ua(set.fuse) / 1000;
+			return 0;
+		}
+		if (attr == hwmon_curr_alarm) {
+			*val = st.alt_trip;
+			return 0;
+		}
+		m = channel == SMARTBMS_HWMON_CURR_ALTERNATOR ? SMARTBMS_MEAS_ALTERNATOR_UA :
+								SMARTBMS_MEAS_SYSTEM_UA;
+		ret = smartbms_meas(bms, m, &v);
+		*val = v / 1000;
+		return ret;
+	case hwmon_temp:
+		switch (attr) {
+		case hwmon_temp_input:
+			ret = smartbms_meas(bms, SMARTBMS_MEAS_TEMP_MC, &v);
+			*val = v;
+			return ret;
+		case hwmon_temp_max:
+			*val = t->ot_charge_trip_mc;
+			return 0;
+		case hwmon_temp_max_hyst:
+			*val = t->ot_charge_release_mc;
+			return 0;
+		case hwmon_temp_crit:
+			*val = t->ot_discharge_trip_mc;
+			return 0;
+		case hwmon_temp_crit_hyst:
+			*val = t->ot_discharge_release_mc;
+			return 0;
+		case hwmon_temp_max_alarm:
+			*val = st.ot_charge;
+			return 0;
+		case hwmon_temp_crit_alarm:
+			*val = st.ot_discharge;
+			return 0;
+		}
+		break;
+	default:
+		break;
+	}
+	return -EOPNOTSUPP;
+}
+
+static const char * const smartbms_hwmon_in_labels[] = { "alternator", "system" };
+static const char * const smartbms_hwmon_curr_labels[] = { "alternator", "system" };
+
+static int smartbms_hwmon_read_string(struct device *dev, enum hwmon_sensor_types type,
+				      u32 attr, int channel, const char **str)
+{
+	switch (type) {
+	case hwmon_in:
+		*str = smartbms_hwmon_in_labels[channel];
+		return 0;
+	case hwmon_curr:
+		*str = smartbms_hwmon_curr_labels[channel];
+		return 0;
+	case hwmon_temp:
+		*str = "bms";
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+static const struct hwmon_channel_info * const smartbms_hwmon_info[] = {
+	HWMON_CHANNEL_INFO(in,
+			   HWMON_I_INPUT | HWMON_I_MIN | HWMON_I_LABEL,
+			   HWMON_I_INPUT | HWMON_I_LABEL),
+	HWMON_CHANNEL_INFO(curr,
+			   HWMON_C_INPUT | HWMON_C_MAX | HWMON_C_ALARM | HWMON_C_LABEL,
+			   HWMON_C_INPUT | HWMON_C_LABEL),
+	HWMON_CHANNEL_INFO(temp,
+			   HWMON_T_INPUT | HWMON_T_MAX | HWMON_T_MAX_HYST |
+			   HWMON_T_CRIT | HWMON_T_CRIT_HYST | HWMON_T_MAX_ALARM |
+			   HWMON_T_CRIT_ALARM | HWMON_T_LABEL),
+	NULL
+};
+
+static const struct hwmon_ops smartbms_hwmon_ops = {
+	.is_visible = smartbms_hwmon_is_visible,
+	.read = smartbms_hwmon_read,
+	.read_string = smartbms_hwmon_read_string,
+};
+
+static const struct hwmon_chip_info smartbms_hwmon_chip = {
+	.ops = &smartbms_hwmon_ops,
+	.info = smartbms_hwmon_info,
+};
+
+/* ---- debugfs: what tests need to see inside ----------------------------- */
+
+static int smartbms_pause_get(void *data, u64 *val)
+{
+	struct smartbms *bms = data;
+
+	*val = READ_ONCE(bms->paused);
+	return 0;
+}
+
+static int smartbms_pause_set(void *data, u64 val)
+{
+	struct smartbms *bms = data;
+
+	scoped_guard(mutex, &bms->sample_lock) {
+		bms->paused = val;
+		if (!val && !bms->stopped)
+			mod_delayed_work(system_wq, &bms->work, 0);
+	}
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(smartbms_pause_fops, smartbms_pause_get,
+			 smartbms_pause_set, "%llu\n");
+
+static int smartbms_counters_show(struct seq_file *s, void *unused)
+{
+	struct smartbms *bms = s->private;
+	unsigned int i;
+
+	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
+		seq_printf(s, "loops %llu\ntrips %llu\n", bms->loops, bms->trips);
+		for (i = 0; i < SMARTBMS_NUM_INPUTS; i++)
+			if (bms->irqs[i].irq > 0)
+				seq_printf(s, "%s edges %llu storms %u%s\n",
+					   smartbms_lines[i].name, bms->irqs[i].total,
+					   bms->irqs[i].storms,
+					   bms->irqs[i].disabled ? " disabled" : "");
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(smartbms_counters);
+
+static void smartbms_debugfs_remove(void *data)
+{
+	debugfs_remove_recursive(data);
+}
+
+static int smartbms_debugfs_init(struct smartbms *bms)
+{
+	bms->debugfs = debugfs_create_dir(dev_name(bms->dev), NULL);
+	debugfs_create_file("loop_pause", 0600, bms->debugfs, bms, &smartbms_pause_fops);
+	debugfs_create_file("counters", 0400, bms->debugfs, bms, &smartbms_counters_fops);
+	return devm_add_action_or_reset(bms->dev, smartbms_debugfs_remove, bms->debugfs);
+}
+
+/* ---- probe ------------------------------------------------------------- */
 
 static int smartbms_get_lines(struct smartbms *bms)
 {
@@ -119,27 +1198,25 @@ static int smartbms_get_lines(struct smartbms *bms)
 
 	/* Outputs first, driven to their safe state as they are requested. */
 	for (i = 0; i < SMARTBMS_NUM_OUTPUTS; i++) {
-		bms->out[i] = devm_gpiod_get(dev, smartbms_output_names[i],
-					     GPIOD_OUT_LOW);
+		bms->out[i] = devm_gpiod_get(dev, smartbms_output_names[i], GPIOD_OUT_LOW);
 		if (IS_ERR(bms->out[i]))
 			return dev_err_probe(dev, PTR_ERR(bms->out[i]),
 					     "failed to get %s-gpios\n",
 					     smartbms_output_names[i]);
+		bms->gates_can_sleep |= gpiod_cansleep(bms->out[i]);
 	}
 
 	for (i = 0; i < SMARTBMS_NUM_INPUTS; i++) {
-		const char *name = smartbms_input_names[i];
+		const struct smartbms_line_desc *l = &smartbms_lines[i];
 
-		/* Batteries without a pre-alarm line exist (manual 3.5.1). */
-		if (i == SMARTBMS_IN_BATTERY_PREALARM)
-			bms->in[i] = devm_gpiod_get_optional(dev, name, GPIOD_IN);
+		if (l->optional)
+			bms->in[i] = devm_gpiod_get_optional(dev, l->name, GPIOD_IN);
 		else
-			bms->in[i] = devm_gpiod_get(dev, name, GPIOD_IN);
+			bms->in[i] = devm_gpiod_get(dev, l->name, GPIOD_IN);
 		if (IS_ERR(bms->in[i]))
 			return dev_err_probe(dev, PTR_ERR(bms->in[i]),
-					     "failed to get %s-gpios\n", name);
+					     "failed to get %s-gpios\n", l->name);
 	}
-
 	return 0;
 }
 
@@ -147,28 +1224,132 @@ static int smartbms_get_channels(struct smartbms *bms)
 {
 	struct device *dev = bms->dev;
 	enum iio_chan_type type;
+	struct iio_channel *chan;
+	unsigned int i;
 	int ret;
 
-	bms->battery = devm_iio_channel_get(dev, "battery");
+	for (i = 0; i < SMARTBMS_NUM_MEAS; i++) {
+		const struct smartbms_chan_desc *c = &smartbms_chans[i];
+
+		chan = devm_iio_channel_get(dev, c->name);
+		if (IS_ERR(chan)) {
+			if (PTR_ERR(chan) == -ENODEV && c->optional)
+				continue;
+			return dev_err_probe(dev, PTR_ERR(chan),
+					     "failed to get the %s channel\n", c->name);
+		}
+		ret = iio_get_channel_type(chan, &type);
+		if (ret)
+			return dev_err_probe(dev, ret, "failed to get the %s channel's type\n",
+					     c->name);
+		if (type != c->type)
+			return dev_err_probe(dev, -EINVAL,
+					     "the %s channel has the wrong type\n", c->name);
+		bms->chan[i] = chan;
+	}
+
+	chan = devm_iio_channel_get(dev, "alternator-limit");
+	if (IS_ERR(chan)) {
+		if (PTR_ERR(chan) != -ENODEV)
+			return dev_err_probe(dev, PTR_ERR(chan),
+					     "failed to get the alternator-limit channel\n");
+	} else {
+		bms->limit_chan = chan;
+	}
+	return 0;
+}
+
+static int smartbms_register_supplies(struct smartbms *bms)
+{
+	struct power_supply_config cfg = {
+		.drv_data = bms,
+		.fwnode = dev_fwnode(bms->dev),
+	};
+	struct device *dev = bms->dev;
+	int ret;
+
+	bms->battery_desc = (struct power_supply_desc) {
+		.name = devm_kasprintf(dev, GFP_KERNEL, "%s-battery", dev_name(dev)),
+		.type = POWER_SUPPLY_TYPE_BATTERY,
+		.properties = smartbms_battery_props,
+		.num_properties = ARRAY_SIZE(smartbms_battery_props),
+		.get_property = smartbms_battery_get_property,
+		.set_property = smartbms_battery_set_property,
+		.property_is_writeable = smartbms_battery_writeable,
+	};
+	bms->mains_desc = (struct power_supply_desc) {
+		.name = devm_kasprintf(dev, GFP_KERNEL, "%s-alternator", dev_name(dev)),
+		.type = POWER_SUPPLY_TYPE_MAINS,
+		.properties = smartbms_mains_props,
+		.num_properties = ARRAY_SIZE(smartbms_mains_props),
+		.get_property = smartbms_mains_get_property,
+	};
+	if (!bms->battery_desc.name || !bms->mains_desc.name)
+		return -ENOMEM;
+
+	cfg.attr_grp = smartbms_groups;
+	bms->battery = devm_power_supply_register(dev, &bms->battery_desc, &cfg);
 	if (IS_ERR(bms->battery))
 		return dev_err_probe(dev, PTR_ERR(bms->battery),
-				     "failed to get the battery channel\n");
+				     "failed to register the battery supply\n");
 
-	ret = iio_get_channel_type(bms->battery, &type);
+	/* The design voltages come from monitored-battery, if described. */
+	ret = power_supply_get_battery_info(bms->battery, &bms->battery_info);
+	if (ret == -EPROBE_DEFER)
+		return ret;
 	if (ret)
-		return dev_err_probe(dev, ret,
-				     "failed to get the battery channel type\n");
-	if (type != IIO_VOLTAGE)
-		return dev_err_probe(dev, -EINVAL,
-				     "the battery channel is not a voltage channel\n");
+		bms->battery_info = NULL;
 
+	cfg.attr_grp = NULL;
+	bms->mains = devm_power_supply_register(dev, &bms->mains_desc, &cfg);
+	if (IS_ERR(bms->mains))
+		return dev_err_probe(dev, PTR_ERR(bms->mains),
+				     "failed to register the alternator supply\n");
+	return 0;
+}
+
+static int smartbms_request_irqs(struct smartbms *bms)
+{
+	struct device *dev = bms->dev;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < SMARTBMS_NUM_INPUTS; i++) {
+		struct smartbms_irq *si = &bms->irqs[i];
+		unsigned long trigger;
+		int level;
+
+		if (!bms->in[i])
+			continue;
+		si->bms = bms;
+		si->line = i;
+		si->window = jiffies;
+		si->irq = gpiod_to_irq(bms->in[i]);
+		if (si->irq < 0)
+			return dev_err_probe(dev, si->irq, "no interrupt for %s-gpios\n",
+					     smartbms_lines[i].name);
+
+		/* The physical edge of the logical level that takes away. */
+		level = smartbms_lines[i].take_level ^ gpiod_is_active_low(bms->in[i]);
+		trigger = level ? IRQF_TRIGGER_RISING : IRQF_TRIGGER_FALLING;
+
+		if (bms->gates_can_sleep)
+			ret = devm_request_threaded_irq(dev, si->irq, NULL, smartbms_irq_thread,
+							trigger | IRQF_ONESHOT,
+							smartbms_lines[i].name, si);
+		else
+			ret = devm_request_irq(dev, si->irq, smartbms_irq_hard, trigger,
+					       smartbms_lines[i].name, si);
+		if (ret)
+			return dev_err_probe(dev, ret, "failed to request the %s interrupt\n",
+					     smartbms_lines[i].name);
+	}
 	return 0;
 }
 
 static int smartbms_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
-	struct power_supply_config psy_cfg = {};
 	struct smartbms *bms;
 	int ret;
 
@@ -177,46 +1358,69 @@ static int smartbms_probe(struct platform_device *pdev)
 		return -ENOMEM;
 
 	bms->dev = dev;
-	smartbms_engine_init(&bms->state);
+	raw_spin_lock_init(&bms->lock);
+	ret = devm_mutex_init(dev, &bms->gate_lock);
+	if (ret)
+		return ret;
+	ret = devm_mutex_init(dev, &bms->sample_lock);
+	if (ret)
+		return ret;
+	smartbms_engine_init(&bms->st);
+	smartbms_settings_init(&bms->set);
 	platform_set_drvdata(pdev, bms);
 
+	/* State first, and the power stage in its safe state. */
 	ret = smartbms_get_lines(bms);
 	if (ret)
 		return ret;
-
-	/* From here on, unbinding drives the power stage to the safe state. */
 	ret = devm_add_action_or_reset(dev, smartbms_safe_state, bms);
 	if (ret)
 		return ret;
-
 	ret = smartbms_get_channels(bms);
 	if (ret)
 		return ret;
 
-	bms->battery_desc.name = devm_kasprintf(dev, GFP_KERNEL, "%s-battery",
-						dev_name(dev));
-	if (!bms->battery_desc.name)
-		return -ENOMEM;
-	bms->battery_desc.type = POWER_SUPPLY_TYPE_BATTERY;
-	bms->battery_desc.properties = smartbms_battery_props;
-	bms->battery_desc.num_properties = ARRAY_SIZE(smartbms_battery_props);
-	bms->battery_desc.get_property = smartbms_battery_get_property;
+	/* Then the interfaces. */
+	ret = smartbms_register_supplies(bms);
+	if (ret)
+		return ret;
+	ret = PTR_ERR_OR_ZERO(devm_hwmon_device_register_with_info(dev, "smartbms", bms,
+								   &smartbms_hwmon_chip,
+								   NULL));
+	if (ret)
+		return dev_err_probe(dev, ret, "failed to register the hwmon device\n");
+	ret = smartbms_debugfs_init(bms);
+	if (ret)
+		return ret;
 
-	psy_cfg.drv_data = bms;
-	psy_cfg.fwnode = dev_fwnode(dev);
+	/* Then the loop, and the interrupts last (they are freed first). */
+	INIT_DELAYED_WORK(&bms->work, smartbms_work);
+	ret = devm_add_action_or_reset(dev, smartbms_stop, bms);
+	if (ret)
+		return ret;
+	ret = smartbms_request_irqs(bms);
+	if (ret)
+		return ret;
 
-	bms->battery_psy = devm_power_supply_register(dev, &bms->battery_desc,
-						      &psy_cfg);
-	if (IS_ERR(bms->battery_psy))
-		return dev_err_probe(dev, PTR_ERR(bms->battery_psy),
-				     "failed to register the battery supply\n");
+	dev_info(dev, "trip path in %s (gate GPIOs %s)\n",
+		 bms->gates_can_sleep ? "a threaded handler" : "hard interrupt context",
+		 bms->gates_can_sleep ? "may sleep" : "do not sleep");
 
+	scoped_guard(mutex, &bms->sample_lock)
+		smartbms_apply_settings(bms, &bms->set);
 	return 0;
 }
 
 static void smartbms_shutdown(struct platform_device *pdev)
 {
-	smartbms_safe_state(platform_get_drvdata(pdev));
+	struct smartbms *bms = platform_get_drvdata(pdev);
+	unsigned int i;
+
+	for (i = 0; i < SMARTBMS_NUM_INPUTS; i++)
+		if (bms->irqs[i].irq > 0)
+			disable_irq(bms->irqs[i].irq);
+	smartbms_stop(bms);
+	smartbms_safe_state(bms);
 }
 
 static const struct of_device_id smartbms_of_match[] = {

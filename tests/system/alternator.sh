@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Rule 1: the alternator port qualifies above 13.0 V for 1 s, is lost at or
+# below it for 2 s, and never lets current flow back.  The Mains supply
+# follows it.
+
+. "$SMARTBMS_TOP/tests/lib/board.sh"
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+mains=$(bms_supply alternator) || die "no alternator supply"
+check_eq "the alternator input is a Mains supply" Mains "$(cat "$mains/type")"
+
+board_rest
+adc_set battery 12.8V
+adc_set alternator 13.0V
+sleep 2.5
+check_eq "exactly 13.0 V does not qualify" 0 "$(line_get alternator-enable)"
+check_eq "Mains offline" 0 "$(cat "$mains/online")"
+
+adc_set alternator 13.6V
+t0=$(now_ms)
+wait_eq "13.6 V qualifies" 1 4 line_get alternator-enable
+ms=$(($(now_ms) - t0))
+echo "# alternator qualified after ${ms} ms, specified 1000 ms"
+check "not before 1 s (${ms} ms)" test "$ms" -ge 1000
+wait_eq "Mains online" 1 2 cat "$mains/online"
+check_eq "Mains voltage_now" 13600000 "$(cat "$mains/voltage_now")"
+check_eq "input_current_limit is the hardware maximum while the fuse is unset" \
+	100000000 "$(cat "$mains/input_current_limit")"
+
+adc_set alternator 12.9V
+t0=$(now_ms)
+wait_eq "at or below 13.0 V the qualification is lost" 0 5 line_get alternator-enable
+ms=$(($(now_ms) - t0))
+echo "# alternator lost after ${ms} ms, specified 2000 ms"
+check "not before 2 s (${ms} ms)" test "$ms" -ge 2000
+
+adc_set alternator 13.6V
+wait_quiet alternator-enable 1 4
+adc_set battery 13.6V
+wait_eq "no reverse flow: the port opens when the battery is as high" 0 1 \
+	line_get alternator-enable
+adc_set battery 13.0V
+wait_eq "and closes again when the alternator is higher" 1 1 line_get alternator-enable
+
+bms_put fuse_rating 2x30A
+wait_eq "the fuse sets the limit" 40000000 2 cat "$mains/input_current_limit"
+adc_set alternator-current 20A
+wait_eq "alternator current as a percentage of the limit" 50 2 \
+	bms_get alternator_current_percent
+
+finish

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every settings file takes its valid values and refuses anything else with
+# an error, changing nothing: empty, non-numeric, out of range, overflow,
+# trailing garbage, unknown choice.
+
+. "$SMARTBMS_TOP/tests/lib/board.sh"
+
+SETTINGS="fuse_rating prealarm_usage prealarm_output remote_function soft_switch
+	constant_charge_voltage_max"
+
+snapshot() {
+	local f
+	for f in $SETTINGS; do
+		printf '%s=%s ' "$f" "$(bms_get "$f")"
+	done
+}
+
+# rejects FILE VALUE: written as a line, the way `echo VALUE >FILE` does,
+# in one write() (the shell may split a value with a newline into two).
+rejects() {
+	local before after what
+	what="$1 refuses $(printf '%q' "$2" | head -c 60)"
+	before=$(snapshot)
+	if printf '%s\n' "$2" | dd of="$(bms_attr "$1")" bs=8192 status=none 2>/dev/null; then
+		fail "$what: the write succeeded"
+		return
+	fi
+	after=$(snapshot)
+	check_eq "$what and nothing changes" "$before" "$after"
+}
+
+# accepts FILE VALUE [EFFECTIVE]
+accepts() {
+	check "$1 accepts '$2'" bms_put "$1" "$2"
+	check_eq "$1 reads back '${3:-$2}'" "${3:-$2}" "$(bms_get "$1")"
+}
+
+board_rest
+
+check_eq "fuse_rating defaults to not-set" not-set "$(bms_get fuse_rating)"
+check_eq "fuse_rating_available" "125A 100A 80A 60A 2x30A 2x20A 2x15A 2x10A 2x7.5A" \
+	"$(bms_get fuse_rating_available)"
+for f in 125A 100A 80A 60A 2x30A 2x20A 2x15A 2x10A 2x7.5A; do
+	accepts fuse_rating "$f"
+done
+for bad in "" " " not-set 125 125a "2x7.5A x" 2x7.5AA 3x10A "125A
+125A"; do
+	rejects fuse_rating "$bad"
+done
+
+check_eq "prealarm_usage_available" "use not-available" "$(bms_get prealarm_usage_available)"
+accepts prealarm_usage not-available
+accepts prealarm_usage use
+check_eq "prealarm_output_available" "continuous intermittent" \
+	"$(bms_get prealarm_output_available)"
+accepts prealarm_output intermittent
+accepts prealarm_output continuous
+check_eq "remote_function_available" "alternator-and-system alternator-only everything" \
+	"$(bms_get remote_function_available)"
+accepts remote_function everything
+accepts remote_function alternator-only
+accepts remote_function alternator-and-system
+accepts soft_switch off
+accepts soft_switch on
+for f in prealarm_usage prealarm_output remote_function soft_switch; do
+	for bad in "" bogus "on off" 1 -1 "$(head -c 4096 /dev/zero | tr '\0' a)"; do
+		rejects "$f" "$bad"
+	done
+done
+
+accepts constant_charge_voltage_max 13000000
+accepts constant_charge_voltage_max 15300000
+accepts constant_charge_voltage_max 14204999 14200000
+accepts constant_charge_voltage_max 14205000 14210000
+for bad in "" abc 12999999 15300001 0 -14200000 99999999999999999999 14200000x \
+	0x14200000 "14.2V" "14200000 1"; do
+	rejects constant_charge_voltage_max "$bad"
+done
+
+rejects clear 0
+rejects clear maybe
+rejects reset 0
+check_fails "codes is read-only" bms_put codes E-B31
+
+check "reset restores the factory defaults" bms_put reset 1
+check_eq "... fuse not set" not-set "$(bms_get fuse_rating)"
+check_eq "... charge limit 14.2 V" 14200000 "$(bms_get constant_charge_voltage_max)"
+
+finish

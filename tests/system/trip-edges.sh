@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Trip fast: each edge that takes something away is acted on by the
+# interrupt path itself.  The test pauses the sampled loop (debugfs
+# loop_pause), injects the edge through gpio-sim, waits for the gates, and
+# checks the loop's evaluation counter did not move: nothing but the
+# interrupt handler can have written them.
+
+. "$SMARTBMS_TOP/tests/lib/board.sh"
+
+pause=$(bms_debugfs)/loop_pause
+
+# trip WHAT LINE LEVEL EXPECTED-GATES, on a board the caller prepared.
+trip() {
+	local what=$1 line=$2 level=$3 want=$4 before
+	echo 1 >"$pause"
+	before=$(bms_loops)
+	line_set "$line" "$level"
+	wait_eq "$what: gates $want from the interrupt path" "$want" 2 gates
+	check_eq "$what: the sampled loop did not run meanwhile" "$before" "$(bms_loops)"
+	echo 0 >"$pause"
+}
+
+# Gates in order: alternator, System+ charge, System+ discharge, load
+# disconnect, charge disconnect, pre-alarm.  Start: 111110 (alternator
+# qualified by a running engine).
+engine_running() { adc_set alternator 14.0V; wait_quiet alternator-enable 1 5; }
+
+board_rest
+engine_running
+trip "charge-allowed low" charge-allowed 0 001100
+board_rest
+engine_running
+trip "short circuit" short-circuit 1 100110
+board_rest
+engine_running
+trip "remote off (alternator & System+)" remote 0 000110
+
+for fn in alternator-only everything; do
+	board_rest
+	bms_put remote_function "$fn"
+	engine_running
+	case $fn in
+	alternator-only) want=011110 ;;
+	everything) want=000000 ;;
+	esac
+	trip "remote off ($fn)" remote 0 "$want"
+done
+
+# Discharge-allowed low takes nothing away at once: the 30 s lead first.
+board_rest
+echo 1 >"$pause"
+line_set discharge-allowed 0
+sleep 0.5
+check_eq "discharge-allowed low: nothing taken at once" 011110 "$(gates)"
+echo 0 >"$pause"
+wait_eq "discharge-allowed low: pre-alarm output on" 1 3 line_get prealarm
+check_eq "discharge-allowed low: W-B12" W-B12 "$(bms_get codes)"
+
+# After the battery's own pre-alarm, discharge-allowed low trips at once.
+board_rest
+line_set battery-prealarm 1
+wait_eq "battery pre-alarm: W-B12" W-B12 3 bms_get codes
+sleep 0.2
+echo 1 >"$pause"
+before=$(bms_loops)
+line_set discharge-allowed 0
+wait_eq "discharge-allowed low after the battery's pre-alarm: loads cut at once" \
+	0 2 line_get load-disconnect
+check_eq "... and System+ discharge off" 0 "$(line_get system-discharge-enable)"
+check_eq "... by the interrupt path" "$before" "$(bms_loops)"
+echo 0 >"$pause"
+wait_eq "... A-B11 from the next evaluation" "A-B11 W-B12" 3 bms_get codes
+
+finish
