@@ -308,6 +308,7 @@ enum blocker {
 	BLOCK_ALTERNATOR_UNREADABLE,
 	BLOCK_BATTERY_UNREADABLE,
 	BLOCK_SHORT_CIRCUIT,
+	BLOCK_SHORT_CIRCUIT_UNREADABLE,
 	BLOCK_DISCHARGE_ALLOWED,
 };
 
@@ -315,7 +316,8 @@ static const char * const blocker_names[] = {
 	"charge-allowed low", "charge-allowed unreadable", "lock-out",
 	"over-temperature 85 C", "calibration (E-B30)", "reference (E-B33)",
 	"remote off", "soft switch off", "alternator voltage unreadable",
-	"battery voltage unreadable", "short circuit", "discharge-allowed low",
+	"battery voltage unreadable", "short circuit", "short-circuit line unreadable",
+	"discharge-allowed low",
 };
 
 static void bms_block(struct bms *b, enum blocker what)
@@ -354,6 +356,9 @@ static void bms_block(struct bms *b, enum blocker what)
 		break;
 	case BLOCK_SHORT_CIRCUIT:
 		bms_line(b, IN(SHORT_CIRCUIT), true);
+		break;
+	case BLOCK_SHORT_CIRCUIT_UNREADABLE:
+		b->in.lines_bad |= IN(SHORT_CIRCUIT);
 		break;
 	case BLOCK_DISCHARGE_ALLOWED:
 		bms_line(b, IN(DISCHARGE_ALLOWED), false);
@@ -397,6 +402,9 @@ static const struct block_case block_cases[] = {
 	{ BLOCK_BATTERY_UNREADABLE, OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE),
 	  OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
 	{ BLOCK_SHORT_CIRCUIT, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE),
+	  OUT(ALTERNATOR) | OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
+	/* Rule 12: an unreadable comparator counts as a short. */
+	{ BLOCK_SHORT_CIRCUIT_UNREADABLE, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE),
 	  OUT(ALTERNATOR) | OUT(LOAD_DISCONNECT) | OUT(CHARGE_DISCONNECT) },
 	/* The 30 s lead: nothing is taken away at once. */
 	{ BLOCK_DISCHARGE_ALLOWED, 0,
