@@ -474,6 +474,26 @@ static void smartbms_stop(void *data)
 
 /* ---- settings ----------------------------------------------------------- */
 
+/* An action file takes only "yes" (1, y, on): anything else is refused. */
+static int smartbms_parse_yes(const char *buf)
+{
+	bool yes;
+	int ret;
+
+	ret = kstrtobool(buf, &yes);
+	if (ret)
+		return ret;
+	return yes ? 0 : -EINVAL;
+}
+
+/* Evaluate at once, unless the loop is stopped; under @sample_lock. */
+static void smartbms_kick(struct smartbms *bms)
+{
+	lockdep_assert_held(&bms->sample_lock);
+	if (!bms->stopped)
+		mod_delayed_work(system_wq, &bms->work, 0);
+}
+
 /* Write a limit in mA to the limiter's channel, in its raw units. */
 static int smartbms_program_limit(struct smartbms *bms, u32 ma)
 {
@@ -522,8 +542,7 @@ static int smartbms_apply_settings(struct smartbms *bms,
 			dev_warn(bms->dev, "failed to program the current limit: %d\n", ret);
 	}
 
-	if (!bms->stopped)
-		mod_delayed_work(system_wq, &bms->work, 0);
+	smartbms_kick(bms);
 	return 0;
 }
 
@@ -778,20 +797,16 @@ static ssize_t clear_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
 	struct smartbms *bms = smartbms_from_dev(dev);
-	bool yes;
 	int ret;
 
-	ret = kstrtobool(buf, &yes);
+	ret = smartbms_parse_yes(buf);
 	if (ret)
 		return ret;
-	if (!yes)
-		return -EINVAL;
 
 	guard(mutex)(&bms->sample_lock);
 	scoped_guard(raw_spinlock_irqsave, &bms->lock)
 		smartbms_engine_clear(&bms->st);
-	if (!bms->stopped)
-		mod_delayed_work(system_wq, &bms->work, 0);
+	smartbms_kick(bms);
 	return count;
 }
 static DEVICE_ATTR_WO(clear);
@@ -801,14 +816,11 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 {
 	struct smartbms *bms = smartbms_from_dev(dev);
 	struct smartbms_settings set;
-	bool yes;
 	int ret;
 
-	ret = kstrtobool(buf, &yes);
+	ret = smartbms_parse_yes(buf);
 	if (ret)
 		return ret;
-	if (!yes)
-		return -EINVAL;
 
 	guard(mutex)(&bms->sample_lock);
 	smartbms_settings_init(&set);
@@ -1150,8 +1162,8 @@ static int smartbms_pause_set(void *data, u64 val)
 
 	scoped_guard(mutex, &bms->sample_lock) {
 		bms->paused = val;
-		if (!val && !bms->stopped)
-			mod_delayed_work(system_wq, &bms->work, 0);
+		if (!val)
+			smartbms_kick(bms);
 	}
 	return 0;
 }
