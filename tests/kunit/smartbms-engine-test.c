@@ -9,11 +9,13 @@
  */
 
 #include <kunit/test.h>
+#include <linux/crc32.h>
 #include <linux/module.h>
 #include <linux/power/smartbms-engine.h>
 #include <linux/power_supply.h>
 #include <linux/prandom.h>
 #include <linux/string.h>
+#include <linux/unaligned.h>
 
 #define MV(x)	((x) * 1000)	/* millivolts, in uV */
 #define MA(x)	((x) * 1000)	/* milliamps, in uA */
@@ -1610,8 +1612,163 @@ static struct kunit_suite smartbms_engine_test_suite = {
 	.test_cases = smartbms_engine_test_cases,
 };
 
-kunit_test_suite(smartbms_engine_test_suite);
+/* ---- stored records ------------------------------------------------------ */
 
-MODULE_DESCRIPTION("KUnit tests for the smartbms protection engine");
+#define CELL_SIZE	32
+
+/*
+ * The factory settings record as tests/board/mk-nvmem.py writes it with
+ * zlib's CRC-32: pins the layout and the CRC for anything else that writes
+ * or reads a cell.
+ */
+static const u8 factory_settings[SMARTBMS_SETTINGS_RECORD_SIZE] = {
+	0x53, 0x54, 0x01, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00,
+	0x00, 0x00, 0xc0, 0xac, 0xd8, 0x00, 0x94, 0xeb, 0x1e, 0x2d,
+};
+
+static const u8 factory_calibration[12] = {
+	0x43, 0x41, 0x01, 0x04, 0xa0, 0x25, 0x26, 0x00, 0xe5, 0x0f, 0xa3, 0xae,
+};
+
+/* A new CRC after a test changed the record on purpose. */
+static void reseal(u8 *buf)
+{
+	put_unaligned_le32(~crc32_le(~0U, buf, 4 + buf[3]), buf + 4 + buf[3]);
+}
+
+static void record_factory_layout(struct kunit *test)
+{
+	struct smartbms_settings set;
+	u8 cell[CELL_SIZE];
+
+	smartbms_settings_init(&set);
+	KUNIT_ASSERT_EQ(test, 0, smartbms_settings_pack(&set, cell, sizeof(cell)));
+	KUNIT_EXPECT_MEMEQ(test, cell, factory_settings, sizeof(factory_settings));
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(cell + sizeof(factory_settings), 0,
+					    sizeof(cell) - sizeof(factory_settings)));
+	KUNIT_EXPECT_EQ(test, 4, smartbms_record_check(factory_calibration,
+						       sizeof(factory_calibration),
+						       SMARTBMS_CALIBRATION_MAGIC));
+}
+
+static void record_round_trip(struct kunit *test)
+{
+	struct smartbms_settings set, back;
+	u8 cell[CELL_SIZE];
+	unsigned int fuse;
+
+	for (fuse = 0; fuse < SMARTBMS_NUM_FUSES; fuse++) {
+		set = (struct smartbms_settings) {
+			.fuse = fuse,
+			.prealarm_usage = fuse & 1,
+			.prealarm_output = (fuse >> 1) & 1,
+			.charge_limit_uv = SMARTBMS_CHARGE_LIMIT_MIN_UV + fuse * 250000,
+			.remote_function = fuse % 3,
+			.soft_switch = fuse & 1,
+		};
+		KUNIT_ASSERT_EQ(test, 0, smartbms_settings_pack(&set, cell, sizeof(cell)));
+		memset(&back, 0x5a, sizeof(back));
+		KUNIT_ASSERT_EQ(test, 0, smartbms_settings_unpack(&back, cell, sizeof(cell)));
+		KUNIT_EXPECT_EQ(test, back.fuse, set.fuse);
+		KUNIT_EXPECT_EQ(test, back.prealarm_usage, set.prealarm_usage);
+		KUNIT_EXPECT_EQ(test, back.prealarm_output, set.prealarm_output);
+		KUNIT_EXPECT_EQ(test, back.charge_limit_uv, set.charge_limit_uv);
+		KUNIT_EXPECT_EQ(test, back.remote_function, set.remote_function);
+		KUNIT_EXPECT_EQ(test, back.soft_switch, set.soft_switch);
+	}
+	KUNIT_EXPECT_EQ(test, -EMSGSIZE,
+			smartbms_settings_pack(&set, cell, SMARTBMS_SETTINGS_RECORD_SIZE - 1));
+}
+
+/* Every single-bit error anywhere in the record is caught. */
+static void record_bit_flips(struct kunit *test)
+{
+	struct smartbms_settings set, back;
+	u8 cell[CELL_SIZE];
+	unsigned int bit;
+
+	smartbms_settings_init(&set);
+	for (bit = 0; bit < SMARTBMS_SETTINGS_RECORD_SIZE * 8; bit++) {
+		smartbms_settings_pack(&set, cell, sizeof(cell));
+		cell[bit / 8] ^= BIT(bit % 8);
+		smartbms_settings_init(&back);
+		back.fuse = SMARTBMS_FUSE_60A;
+		KUNIT_EXPECT_EQ_MSG(test, -EBADMSG,
+				    smartbms_settings_unpack(&back, cell, sizeof(cell)),
+				    "bit %u", bit);
+		KUNIT_EXPECT_EQ(test, back.fuse, SMARTBMS_FUSE_60A);
+	}
+}
+
+static void record_blank_cells(struct kunit *test)
+{
+	struct smartbms_settings back;
+	u8 cell[CELL_SIZE];
+
+	memset(cell, 0xff, sizeof(cell));
+	KUNIT_EXPECT_EQ(test, -ENODATA, smartbms_settings_unpack(&back, cell, sizeof(cell)));
+	memset(cell, 0, sizeof(cell));
+	KUNIT_EXPECT_EQ(test, -ENODATA, smartbms_settings_unpack(&back, cell, sizeof(cell)));
+	KUNIT_EXPECT_EQ(test, -ENODATA, smartbms_record_check(cell, sizeof(cell),
+							      SMARTBMS_CALIBRATION_MAGIC));
+	/* Not blank, but no record either. */
+	memset(cell, 0x55, sizeof(cell));
+	KUNIT_EXPECT_EQ(test, -EBADMSG, smartbms_settings_unpack(&back, cell, sizeof(cell)));
+}
+
+/* Sealed with a good CRC, but not settings this driver can use. */
+static void record_sound_but_invalid(struct kunit *test)
+{
+	static const struct { unsigned int off; u8 val; const char *what; } bad[] = {
+		{ 0, 0x43, "calibration magic" },
+		{ 2, 2, "version 2" },
+		{ 2, 0, "version 0" },
+		{ 4, SMARTBMS_NUM_FUSES, "fuse" },
+		{ 5, 2, "pre-alarm usage" },
+		{ 6, 2, "pre-alarm output" },
+		{ 7, 3, "remote function" },
+		{ 8, 2, "soft switch" },
+		{ 9, 1, "reserved byte" },
+		{ 15, 0x01, "charge limit above 15.3 V" },
+		{ 14, 0x00, "charge limit below 13.0 V" },
+	};
+	struct smartbms_settings set, back;
+	u8 cell[CELL_SIZE];
+	unsigned int i;
+
+	smartbms_settings_init(&set);
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		smartbms_settings_pack(&set, cell, sizeof(cell));
+		cell[bad[i].off] = bad[i].val;
+		reseal(cell);
+		KUNIT_EXPECT_EQ_MSG(test, -EBADMSG,
+				    smartbms_settings_unpack(&back, cell, sizeof(cell)),
+				    "%s", bad[i].what);
+	}
+
+	/* A payload length that runs past the cell. */
+	smartbms_settings_pack(&set, cell, sizeof(cell));
+	cell[3] = CELL_SIZE;
+	KUNIT_EXPECT_EQ(test, -EBADMSG, smartbms_settings_unpack(&back, cell, sizeof(cell)));
+	KUNIT_EXPECT_EQ(test, -EBADMSG, smartbms_record_check(cell, 7, SMARTBMS_SETTINGS_MAGIC));
+}
+
+static struct kunit_case smartbms_record_test_cases[] = {
+	KUNIT_CASE(record_factory_layout),
+	KUNIT_CASE(record_round_trip),
+	KUNIT_CASE(record_bit_flips),
+	KUNIT_CASE(record_blank_cells),
+	KUNIT_CASE(record_sound_but_invalid),
+	{ }
+};
+
+static struct kunit_suite smartbms_record_test_suite = {
+	.name = "smartbms_record",
+	.test_cases = smartbms_record_test_cases,
+};
+
+kunit_test_suites(&smartbms_engine_test_suite, &smartbms_record_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests for the smartbms protection engine and stored records");
 MODULE_LICENSE("GPL");
 MODULE_IMPORT_NS(EXPORTED_FOR_KUNIT_TESTING);

@@ -374,4 +374,28 @@ u32 smartbms_engine_fast_trip(const struct smartbms_state *st,
 			      const struct smartbms_inputs *in);
 void smartbms_engine_clear(struct smartbms_state *st);
 
+/*
+ * Stored records (nvmem cells): a header, a payload and a CRC, all little
+ * endian, at the start of the cell; the rest of the cell is zero.
+ *
+ *   0  __le16 magic	SMARTBMS_SETTINGS_MAGIC or SMARTBMS_CALIBRATION_MAGIC
+ *   2  u8 version	layout of the payload
+ *   3  u8 len		payload bytes
+ *   4  payload
+ *   4 + len  __le32	CRC-32 (IEEE 802.3, as zlib's crc32()) of bytes 0 .. 3 + len
+ *
+ * Settings payload, version 1 (12 bytes): fuse, pre-alarm usage, pre-alarm
+ * output, remote function, soft switch (one byte each, the enum values of
+ * this header), three zero bytes, __le32 charge limit in microvolts.
+ */
+#define SMARTBMS_SETTINGS_MAGIC		0x5453	/* "ST" */
+#define SMARTBMS_CALIBRATION_MAGIC	0x4143	/* "CA" */
+#define SMARTBMS_SETTINGS_VERSION	1
+#define SMARTBMS_RECORD_OVERHEAD	8
+#define SMARTBMS_SETTINGS_RECORD_SIZE	(SMARTBMS_RECORD_OVERHEAD + 12)
+
+int smartbms_record_check(const u8 *buf, size_t size, u16 magic);
+int smartbms_settings_pack(const struct smartbms_settings *set, u8 *buf, size_t size);
+int smartbms_settings_unpack(struct smartbms_settings *set, const u8 *buf, size_t size);
+
 #endif /* _LINUX_POWER_SMARTBMS_ENGINE_H */
