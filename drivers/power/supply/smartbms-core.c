@@ -32,14 +32,17 @@
 #include <linux/jiffies.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/leds.h>
 #include <linux/math64.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/nvmem-consumer.h>
 #include <linux/platform_device.h>
 #include <linux/power/smartbms-engine.h>
 #include <linux/power_supply.h>
 #include <linux/property.h>
+#include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
@@ -60,6 +63,31 @@ static const char * const smartbms_output_names[SMARTBMS_NUM_OUTPUTS] = {
 	[SMARTBMS_OUT_CHARGE_DISCONNECT] = "charge-disconnect",
 	[SMARTBMS_OUT_PREALARM]		 = "prealarm",
 };
+
+/* The LED triggers of manual Appendix C, named "<device>-<name>". */
+enum smartbms_led {
+	SMARTBMS_LED_ALTERNATOR,
+	SMARTBMS_LED_OVERTEMP,
+	SMARTBMS_LED_ACTIVE,
+	SMARTBMS_LED_HEARTBEAT,
+	SMARTBMS_LED_CHARGE_DISCONNECT,
+	SMARTBMS_LED_LOAD_DISCONNECT,
+	SMARTBMS_LED_SYSTEM_CHARGE,
+	SMARTBMS_NUM_LEDS,
+};
+
+static const char * const smartbms_led_names[SMARTBMS_NUM_LEDS] = {
+	[SMARTBMS_LED_ALTERNATOR]	 = "alternator-charging",
+	[SMARTBMS_LED_OVERTEMP]		 = "overtemperature",
+	[SMARTBMS_LED_ACTIVE]		 = "active",
+	[SMARTBMS_LED_HEARTBEAT]	 = "heartbeat",
+	[SMARTBMS_LED_CHARGE_DISCONNECT] = "charge-disconnect",
+	[SMARTBMS_LED_LOAD_DISCONNECT]	 = "load-disconnect",
+	[SMARTBMS_LED_SYSTEM_CHARGE]	 = "system-charging",
+};
+
+/* The heartbeat LED toggles on an evaluation at most this often. */
+#define SMARTBMS_HEARTBEAT_MS	500
 
 /**
  * struct smartbms_line_desc - an input line
@@ -148,6 +176,9 @@ struct smartbms_irq {
  * @sample_lock: serialises sampling, settings changes and teardown
  * @st: the engine's state
  * @set: the settings in force
+ * @defaults: the factory defaults (with the board's preset fuse rating)
+ * @settings_cell: the nvmem cell the settings are kept in, or NULL
+ * @settings_cell_size: its size in bytes
  * @sample: the last complete sample
  * @pending_edges: lines that tripped since the last sample
  * @calibration_bad: calibration data declared but bad (E-B30)
@@ -158,6 +189,9 @@ struct smartbms_irq {
  * @loops: evaluations by the loop
  * @trips: outputs dropped by the interrupt path
  * @reported: the state last reported to userspace
+ * @leds: the LED triggers, indexed by enum smartbms_led
+ * @led_state: the LED triggers' last state, BIT(enum smartbms_led)
+ * @heartbeat_ms: when the heartbeat LED last toggled
  * @battery_desc: the Battery power supply's description
  * @mains_desc: the alternator input's description
  * @battery: the Battery power supply
@@ -179,6 +213,9 @@ struct smartbms {
 	struct mutex sample_lock;	/* see above */
 	struct smartbms_state st;
 	struct smartbms_settings set;
+	struct smartbms_settings defaults;
+	struct nvmem_cell *settings_cell;
+	size_t settings_cell_size;
 	struct smartbms_inputs sample;
 	u32 pending_edges;
 	bool calibration_bad;
@@ -190,6 +227,9 @@ struct smartbms {
 	u64 loops;
 	u64 trips;
 	struct smartbms_state reported;
+	struct led_trigger *leds[SMARTBMS_NUM_LEDS];
+	u32 led_state;
+	u64 heartbeat_ms;
 
 	struct power_supply_desc battery_desc;
 	struct power_supply_desc mains_desc;
@@ -397,6 +437,42 @@ static void smartbms_read_sample(struct smartbms *bms, struct smartbms_inputs *i
 	in->now_ms = smartbms_now_ms();
 }
 
+/* The LED triggers follow the state; under @sample_lock. */
+static void smartbms_update_leds(struct smartbms *bms, const struct smartbms_state *st)
+{
+	u64 now = smartbms_now_ms();
+	unsigned long changed;
+	u32 on = 0;
+	unsigned int i;
+
+	if (st->outputs & BIT(SMARTBMS_OUT_ALTERNATOR))
+		on |= BIT(SMARTBMS_LED_ALTERNATOR);
+	if (st->codes & BIT(SMARTBMS_CODE_A_B15))
+		on |= BIT(SMARTBMS_LED_OVERTEMP);
+	/* Active unless "switch everything off" has suspended the BMS. */
+	if (st->started &&
+	    (st->was_on || bms->set.remote_function != SMARTBMS_REMOTE_EVERYTHING))
+		on |= BIT(SMARTBMS_LED_ACTIVE);
+	if (st->outputs & BIT(SMARTBMS_OUT_CHARGE_DISCONNECT))
+		on |= BIT(SMARTBMS_LED_CHARGE_DISCONNECT);
+	if (st->outputs & BIT(SMARTBMS_OUT_LOAD_DISCONNECT))
+		on |= BIT(SMARTBMS_LED_LOAD_DISCONNECT);
+	if (st->outputs & BIT(SMARTBMS_OUT_SYSTEM_CHARGE))
+		on |= BIT(SMARTBMS_LED_SYSTEM_CHARGE);
+
+	/* The heartbeat only moves while evaluations do. */
+	on |= bms->led_state & BIT(SMARTBMS_LED_HEARTBEAT);
+	if (now - bms->heartbeat_ms >= SMARTBMS_HEARTBEAT_MS) {
+		on ^= BIT(SMARTBMS_LED_HEARTBEAT);
+		bms->heartbeat_ms = now;
+	}
+
+	changed = on ^ bms->led_state;
+	for_each_set_bit(i, &changed, SMARTBMS_NUM_LEDS)
+		led_trigger_event(bms->leds[i], on & BIT(i) ? LED_FULL : LED_OFF);
+	bms->led_state = on;
+}
+
 static void smartbms_report(struct smartbms *bms, const struct smartbms_state *st)
 {
 	struct smartbms_state *old = &bms->reported;
@@ -454,6 +530,7 @@ static void smartbms_work(struct work_struct *work)
 
 	bms->loops++;
 	smartbms_report(bms, &st);
+	smartbms_update_leds(bms, &st);
 
 	now = smartbms_now_ms();
 	delay = st.next_ms > now ? st.next_ms - now : 0;
@@ -550,6 +627,89 @@ static void smartbms_get_settings(struct smartbms *bms, struct smartbms_settings
 {
 	scoped_guard(raw_spinlock_irqsave, &bms->lock)
 		memcpy(set, &bms->set, sizeof(*set));
+}
+
+/* Keep valid settings in the settings cell; under @sample_lock. */
+static int smartbms_save_settings(struct smartbms *bms,
+				  const struct smartbms_settings *set)
+{
+	int ret;
+
+	lockdep_assert_held(&bms->sample_lock);
+	if (!bms->settings_cell)
+		return 0;
+
+	u8 *buf __free(kfree) = kmalloc(bms->settings_cell_size, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = smartbms_settings_pack(set, buf, bms->settings_cell_size);
+	if (ret)
+		return ret;
+	ret = nvmem_cell_write(bms->settings_cell, buf, bms->settings_cell_size);
+	if (ret < 0) {
+		dev_err_ratelimited(bms->dev, "failed to save the settings: %d\n", ret);
+		return ret;
+	}
+	/* Saved again: E-B31 is over. */
+	bms->settings_bad = false;
+	return 0;
+}
+
+static const char * const smartbms_setting_files[] = {
+	"fuse_rating", "prealarm_usage", "prealarm_output", "remote_function",
+	"soft_switch", "constant_charge_voltage_max",
+};
+
+/* Wake the readers of each settings file whose value changed. */
+static bool smartbms_notify_settings(struct smartbms *bms,
+				     const struct smartbms_settings *old,
+				     const struct smartbms_settings *new)
+{
+	const bool changed[ARRAY_SIZE(smartbms_setting_files)] = {
+		old->fuse != new->fuse,
+		old->prealarm_usage != new->prealarm_usage,
+		old->prealarm_output != new->prealarm_output,
+		old->remote_function != new->remote_function,
+		old->soft_switch != new->soft_switch,
+		old->charge_limit_uv != new->charge_limit_uv,
+	};
+	bool any = false;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(changed); i++) {
+		if (changed[i])
+			sysfs_notify(&bms->battery->dev.kobj, NULL, smartbms_setting_files[i]);
+		any |= changed[i];
+	}
+	return any;
+}
+
+/*
+ * A change from userspace: checked, saved, then in force; nothing changes
+ * when any step fails.  Readers of the settings files are woken and a
+ * uevent sent only when something did change.  Under @sample_lock.
+ */
+static int smartbms_change_settings(struct smartbms *bms,
+				    const struct smartbms_settings *set)
+{
+	struct smartbms_settings old;
+	bool was_bad = bms->settings_bad;
+	int ret;
+
+	ret = smartbms_settings_check(set);
+	if (ret)
+		return ret;
+	ret = smartbms_save_settings(bms, set);
+	if (ret)
+		return ret;
+
+	smartbms_get_settings(bms, &old);
+	ret = smartbms_apply_settings(bms, set);
+	if (ret)
+		return ret;
+	if (smartbms_notify_settings(bms, &old, set) || was_bad != bms->settings_bad)
+		power_supply_changed(bms->battery);
+	return 0;
 }
 
 static struct smartbms *smartbms_from_dev(struct device *dev)
@@ -652,12 +812,8 @@ static ssize_t smartbms_choice_store(struct device *dev, struct device_attribute
 	guard(mutex)(&bms->sample_lock);
 	smartbms_get_settings(bms, &set);
 	smartbms_choice_put(c, &set, v);
-	ret = smartbms_apply_settings(bms, &set);
-	if (ret)
-		return ret;
-	sysfs_notify(&dev->kobj, NULL, attr->attr.name);
-	power_supply_changed(bms->battery);
-	return count;
+	ret = smartbms_change_settings(bms, &set);
+	return ret ?: count;
 }
 
 static ssize_t smartbms_choices_show(const struct smartbms_choice *c, char *buf)
@@ -815,21 +971,16 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 			   const char *buf, size_t count)
 {
 	struct smartbms *bms = smartbms_from_dev(dev);
-	struct smartbms_settings set;
 	int ret;
 
 	ret = smartbms_parse_yes(buf);
 	if (ret)
 		return ret;
 
+	/* The factory defaults, saved: the manual's way out of E-B31. */
 	guard(mutex)(&bms->sample_lock);
-	smartbms_settings_init(&set);
-	ret = smartbms_apply_settings(bms, &set);
-	if (ret)
-		return ret;
-	bms->settings_bad = false;
-	power_supply_changed(bms->battery);
-	return count;
+	ret = smartbms_change_settings(bms, &bms->defaults);
+	return ret ?: count;
 }
 static DEVICE_ATTR_WO(reset);
 
@@ -949,7 +1100,6 @@ static int smartbms_battery_set_property(struct power_supply *psy,
 {
 	struct smartbms *bms = power_supply_get_drvdata(psy);
 	struct smartbms_settings set;
-	int ret;
 
 	if (psp != POWER_SUPPLY_PROP_CONSTANT_CHARGE_VOLTAGE_MAX)
 		return -EINVAL;
@@ -961,10 +1111,7 @@ static int smartbms_battery_set_property(struct power_supply *psy,
 	smartbms_get_settings(bms, &set);
 	set.charge_limit_uv = rounddown(val->intval + SMARTBMS_CHARGE_LIMIT_STEP_UV / 2,
 					SMARTBMS_CHARGE_LIMIT_STEP_UV);
-	ret = smartbms_apply_settings(bms, &set);
-	if (!ret)
-		sysfs_notify(&psy->dev.kobj, NULL, "constant_charge_voltage_max");
-	return ret;
+	return smartbms_change_settings(bms, &set);
 }
 
 static int smartbms_battery_writeable(struct power_supply *psy,
@@ -1271,6 +1418,148 @@ static int smartbms_get_channels(struct smartbms *bms)
 	return 0;
 }
 
+/* The board's preset fuse rating, if any, is one of the factory defaults. */
+static int smartbms_get_defaults(struct smartbms *bms)
+{
+	struct device *dev = bms->dev;
+	const char *fuse;
+	int ret;
+
+	smartbms_settings_init(&bms->defaults);
+	if (!device_property_present(dev, "victron,fuse-rating"))
+		return 0;
+	ret = device_property_read_string(dev, "victron,fuse-rating", &fuse);
+	if (ret)
+		return dev_err_probe(dev, ret, "failed to read victron,fuse-rating\n");
+	ret = match_string(smartbms_fuse_names, SMARTBMS_NUM_FUSES, fuse);
+	if (ret <= SMARTBMS_FUSE_NOT_SET)
+		return dev_err_probe(dev, -EINVAL, "invalid victron,fuse-rating \"%s\"\n", fuse);
+	bms->defaults.fuse = ret;
+	return 0;
+}
+
+/*
+ * Read the nvmem cell @name into a new buffer; *@cell is NULL when the board
+ * declares no such cell.  A cell whose provider is not there yet defers.
+ */
+static void *smartbms_read_cell(struct smartbms *bms, const char *name,
+				struct nvmem_cell **cell, size_t *len)
+{
+	struct device *dev = bms->dev;
+	void *buf;
+
+	*cell = devm_nvmem_cell_get(dev, name);
+	if (IS_ERR(*cell)) {
+		int ret = PTR_ERR(*cell);
+
+		*cell = NULL;
+		if (ret == -ENOENT || ret == -EOPNOTSUPP)
+			return NULL;
+		return ERR_PTR(dev_err_probe(dev, ret, "failed to get the %s nvmem cell\n",
+					     name));
+	}
+	buf = nvmem_cell_read(*cell, len);
+	if (IS_ERR(buf))
+		dev_err(dev, "failed to read the %s nvmem cell: %ld\n", name, PTR_ERR(buf));
+	return buf;
+}
+
+/*
+ * The calibration data, where the board declares it, must be sound (E-B30).
+ * The driver checks its integrity; the values are the board's business.
+ */
+static int smartbms_check_calibration(struct smartbms *bms)
+{
+	struct nvmem_cell *cell;
+	size_t len;
+	int ret;
+
+	u8 *buf __free(kfree) = smartbms_read_cell(bms, "calibration", &cell, &len);
+	if (!cell)
+		return PTR_ERR_OR_ZERO(buf);
+	if (IS_ERR(buf)) {
+		bms->calibration_bad = true;
+		return 0;
+	}
+	ret = smartbms_record_check(buf, len, SMARTBMS_CALIBRATION_MAGIC);
+	if (ret < 0) {
+		dev_err(bms->dev, "the calibration data is %s: E-B30\n",
+			ret == -ENODATA ? "missing" : "corrupt");
+		bms->calibration_bad = true;
+	}
+	return 0;
+}
+
+/*
+ * The settings kept in the settings cell, or the defaults and E-B31 when
+ * they are missing or corrupt.  Without a settings cell the settings last
+ * until the next restart (a boot-time restore can load them).
+ */
+static int smartbms_load_settings(struct smartbms *bms)
+{
+	struct device *dev = bms->dev;
+	struct nvmem_cell *cell;
+	size_t len;
+	int ret;
+
+	bms->set = bms->defaults;
+	u8 *buf __free(kfree) = smartbms_read_cell(bms, "settings", &cell, &len);
+	if (!cell) {
+		if (!buf)
+			dev_info(dev, "no settings cell: settings are not kept over a restart\n");
+		return PTR_ERR_OR_ZERO(buf);
+	}
+	if (IS_ERR(buf)) {
+		/* A cell that cannot be read is not written either. */
+		bms->settings_bad = true;
+		return 0;
+	}
+	if (len < SMARTBMS_SETTINGS_RECORD_SIZE)
+		return dev_err_probe(dev, -EINVAL,
+				     "the settings cell has %zu bytes, it needs %d\n",
+				     len, SMARTBMS_SETTINGS_RECORD_SIZE);
+	bms->settings_cell = cell;
+	bms->settings_cell_size = len;
+
+	ret = smartbms_settings_unpack(&bms->set, buf, len);
+	if (ret) {
+		dev_warn(dev, "the stored settings are %s: E-B31, factory defaults in force\n",
+			 ret == -ENODATA ? "missing" : "corrupt");
+		bms->settings_bad = true;
+	}
+	return 0;
+}
+
+static void smartbms_unregister_leds(void *data)
+{
+	struct smartbms *bms = data;
+	unsigned int i;
+
+	for (i = 0; i < SMARTBMS_NUM_LEDS; i++)
+		led_trigger_unregister_simple(bms->leds[i]);
+}
+
+/* One LED trigger per indicator of manual Appendix C. */
+static int smartbms_register_leds(struct smartbms *bms)
+{
+	struct device *dev = bms->dev;
+	unsigned int i;
+	int ret;
+
+	ret = devm_add_action_or_reset(dev, smartbms_unregister_leds, bms);
+	if (ret)
+		return ret;
+	for (i = 0; i < SMARTBMS_NUM_LEDS; i++) {
+		const char *name = devm_kasprintf(dev, GFP_KERNEL, "%s-%s", dev_name(dev),
+						  smartbms_led_names[i]);
+
+		if (!name)
+			return -ENOMEM;
+		led_trigger_register_simple(name, &bms->leds[i]);
+	}
+	return 0;
+}
+
 static int smartbms_register_supplies(struct smartbms *bms)
 {
 	struct power_supply_config cfg = {
@@ -1378,7 +1667,6 @@ static int smartbms_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	smartbms_engine_init(&bms->st);
-	smartbms_settings_init(&bms->set);
 	platform_set_drvdata(pdev, bms);
 
 	/* State first, and the power stage in its safe state. */
@@ -1391,6 +1679,15 @@ static int smartbms_probe(struct platform_device *pdev)
 	ret = smartbms_get_channels(bms);
 	if (ret)
 		return ret;
+	ret = smartbms_get_defaults(bms);
+	if (ret)
+		return ret;
+	ret = smartbms_check_calibration(bms);
+	if (ret)
+		return ret;
+	ret = smartbms_load_settings(bms);
+	if (ret)
+		return ret;
 
 	/* Then the interfaces. */
 	ret = smartbms_register_supplies(bms);
@@ -1401,6 +1698,9 @@ static int smartbms_probe(struct platform_device *pdev)
 								   NULL));
 	if (ret)
 		return dev_err_probe(dev, ret, "failed to register the hwmon device\n");
+	ret = smartbms_register_leds(bms);
+	if (ret)
+		return ret;
 	ret = smartbms_debugfs_init(bms);
 	if (ret)
 		return ret;
