@@ -49,6 +49,15 @@ if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMA
 	"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$build/um" \
 		--timeout "${SMARTBMS_TIMEOUT:-1200}" --only "${SMARTBMS_ONLY:-}"
 	guest=("$out/guest")
+	# A second boot from the EEPROM the first one left: settings must survive.
+	if [ -f "$out/guest/nvmem.img" ]; then
+		echo "check: rebooting the simulated board" >&2
+		"$top/tests/uml/boot.sh" --out "$out/reboot" --moddir "$build/um" \
+			--mode reboot --nvmem "$out/guest/nvmem.img" --timeout 300
+	else
+		result "not ok reboot: the first boot left no EEPROM image"
+	fi
+	guest+=("$out/reboot")
 else
 	cat "$out/build-um.log" >&2
 	result "not ok build: modules against the bench kernel: see above"

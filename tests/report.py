@@ -13,7 +13,10 @@ nothing ran.  Nothing passes silently:
   task), a kmemleak report, a guest that did not finish, or a timeout is a
   failure.
 
-Usage: report.py [--host-results FILE] [--dmesg] GUEST-DIR
+Usage: report.py [--host-results FILE] [--dmesg] [GUEST-DIR...]
+
+Several guest directories (boots of one run) each add their results,
+named after the directory when there is more than one.
 
 With --dmesg the kernel log is the guest's final dmesg.log (for runs whose
 console was quiet), and console.log only if the guest died before that.
@@ -43,7 +46,10 @@ class Report:
     def add(self, ok, name, detail=''):
         self.results.append((ok, name, detail))
 
-    def add_lines(self, path):
+    def add_prefixed(self, prefix, ok, name, detail=''):
+        self.results.append((ok, prefix + name, detail))
+
+    def add_lines(self, path, prefix=''):
         """Lines of "ok NAME" or "not ok NAME: why"."""
         if not os.path.exists(path):
             return
@@ -51,9 +57,9 @@ class Report:
             for line in f:
                 line = line.rstrip('\n')
                 if line.startswith('ok '):
-                    self.add(True, line[3:])
+                    self.add(True, prefix + line[3:])
                 elif line.startswith('not ok '):
-                    self.add(False, line[7:])
+                    self.add(False, prefix + line[7:])
 
 
 def kernel_lines(path):
@@ -63,7 +69,7 @@ def kernel_lines(path):
         return [TIMESTAMP.sub('', l.rstrip('\n')) for l in f]
 
 
-def parse_ktap(lines, report):
+def parse_ktap(lines, report, prefix=''):
     """Each leaf result is a test case (or a parameter of one)."""
     names = {}           # indent -> name of the subtest opened there
     deeper = {}          # indent -> a deeper result was seen since the last one here
@@ -97,7 +103,7 @@ def parse_ktap(lines, report):
                 failed_below[k] = True
         if indent == 0:
             top_level[name] = ok
-        label = 'kunit: ' + '.'.join(path)
+        label = prefix + 'kunit: ' + '.'.join(path)
         if is_leaf:
             if directive == 'SKIP':
                 report.add(True, label + ' (skipped)')
@@ -121,11 +127,56 @@ def find_splats(lines):
     return splats
 
 
+def add_guest(report, details, g, dmesg, prefix):
+    log = os.path.join(g, 'console.log')
+    if dmesg and os.path.exists(os.path.join(g, 'dmesg.log')):
+        log = os.path.join(g, 'dmesg.log')
+    lines = kernel_lines(log)
+    if not lines:
+        report.add_prefixed(prefix, False, 'guest: booted', 'no kernel log')
+    suites = parse_ktap(lines, report, prefix)
+    expected = []
+    if os.path.exists(os.path.join(g, 'kunit-suites')):
+        with open(os.path.join(g, 'kunit-suites')) as f:
+            expected = [s.strip() for s in f if s.strip()]
+    for s in expected:
+        if s not in suites:
+            report.add_prefixed(prefix, False, 'kunit: ' + s, 'the suite reported no result')
+    report.add_lines(os.path.join(g, 'results'), prefix)
+
+    splats = find_splats(lines)
+    for first, context in splats:
+        report.add_prefixed(prefix, False, 'kernel log: ' + first)
+        details.append(context)
+    if not splats and lines:
+        report.add_prefixed(prefix, True,
+                            'kernel log: no warning, BUG, lockdep, KASAN or UBSAN report')
+
+    leak = os.path.join(g, 'kmemleak')
+    if os.path.exists(leak):
+        with open(leak, errors='replace') as f:
+            text = f.read()
+        n = text.count('unreferenced object')
+        report.add_prefixed(prefix, n == 0, 'kmemleak: no leak' if n == 0 else
+                            'kmemleak: %d unreferenced objects' % n)
+        if n:
+            details.append(text.splitlines()[:30])
+    elif lines:
+        report.add_prefixed(prefix, False, 'kmemleak: no scan result')
+
+    if os.path.exists(os.path.join(g, 'timeout')):
+        report.add_prefixed(prefix, False, 'guest: finished', 'killed after the timeout'
+                            ' (the shutdown UML does on SIGTERM may add kernel reports above)')
+    elif not os.path.exists(os.path.join(g, 'done')):
+        report.add_prefixed(prefix, False, 'guest: finished',
+                            'it stopped before the end (see console.log)')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--host-results', action='append', default=[])
     ap.add_argument('--dmesg', action='store_true')
-    ap.add_argument('guest', nargs='?')
+    ap.add_argument('guests', nargs='*')
     args = ap.parse_args()
 
     report = Report()
@@ -133,48 +184,9 @@ def main():
         report.add_lines(path)
 
     details = []
-    if args.guest:
-        g = args.guest
-        log = os.path.join(g, 'console.log')
-        if args.dmesg and os.path.exists(os.path.join(g, 'dmesg.log')):
-            log = os.path.join(g, 'dmesg.log')
-        lines = kernel_lines(log)
-        if not lines:
-            report.add(False, 'guest: booted', 'no kernel log')
-        suites = parse_ktap(lines, report)
-        expected = []
-        if os.path.exists(os.path.join(g, 'kunit-suites')):
-            with open(os.path.join(g, 'kunit-suites')) as f:
-                expected = [s.strip() for s in f if s.strip()]
-        for s in expected:
-            if s not in suites:
-                report.add(False, 'kunit: ' + s, 'the suite reported no result')
-        report.add_lines(os.path.join(g, 'results'))
-
-        splats = find_splats(lines)
-        for first, context in splats:
-            report.add(False, 'kernel log: ' + first)
-            details.append(context)
-        if not splats and lines:
-            report.add(True, 'kernel log: no warning, BUG, lockdep, KASAN or UBSAN report')
-
-        leak = os.path.join(g, 'kmemleak')
-        if os.path.exists(leak):
-            with open(leak, errors='replace') as f:
-                text = f.read()
-            n = text.count('unreferenced object')
-            report.add(n == 0, 'kmemleak: no leak' if n == 0 else
-                       'kmemleak: %d unreferenced objects' % n)
-            if n:
-                details.append(text.splitlines()[:30])
-        elif lines:
-            report.add(False, 'kmemleak: no scan result')
-
-        if os.path.exists(os.path.join(g, 'timeout')):
-            report.add(False, 'guest: finished', 'killed after the timeout'
-                       ' (the shutdown UML does on SIGTERM may add kernel reports above)')
-        elif not os.path.exists(os.path.join(g, 'done')):
-            report.add(False, 'guest: finished', 'it stopped before the end (see console.log)')
+    for g in args.guests:
+        prefix = os.path.basename(os.path.normpath(g)) + ': ' if len(args.guests) > 1 else ''
+        add_guest(report, details, g, args.dmesg, prefix)
 
     passed = sum(1 for ok, _, _ in report.results if ok)
     failed = len(report.results) - passed
@@ -184,8 +196,8 @@ def main():
         print('---- kernel log ----')
         for line in context:
             print('  ' + line)
-    if args.guest:
-        print('(logs: %s)' % args.guest)
+    for g in args.guests:
+        print('(logs: %s)' % g)
     print('%d passed, %d failed' % (passed, failed))
     return 1 if failed or not passed else 0
 

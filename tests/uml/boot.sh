@@ -4,8 +4,11 @@
 # Boot the simulated board: the bench's UML kernel, the board devicetree and
 # tests/uml/init.sh, with the modules built by build-modules.sh.
 #
-# Usage: boot.sh --out DIR --moddir DIR [--mode check|demo] [--timeout SEC]
-#                [--only PATTERN] [--console] [--loglevel N]
+# Usage: boot.sh --out DIR --moddir DIR [--mode check|demo|reboot] [--timeout SEC]
+#                [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE]
+# --nvmem is the board EEPROM's contents at power-on (default: the factory
+# image of tests/board/mk-nvmem.py); the guest leaves the contents it had at
+# power-off in DIR/nvmem.img.
 # The guest writes its results into --out; the kernel log goes to
 # DIR/console.log (and to the terminal too with --console).  A guest that
 # does not power off within the timeout is killed and DIR/timeout written.
@@ -15,7 +18,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
 kdir=$cache/linux-6.12
-out='' moddir='' mode=check timeout=900 only='' console='' loglevel=7
+out='' moddir='' mode=check timeout=900 only='' console='' loglevel=7 nvmem=''
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -26,7 +29,8 @@ while [ $# -gt 0 ]; do
 	--only) only=$2; shift ;;
 	--console) console=1 ;;
 	--loglevel) loglevel=$2; shift ;;
-	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N]" >&2
+	--nvmem) nvmem=$(realpath "$2"); shift ;;
+	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -49,6 +53,13 @@ cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp \
 	"$top/tests/board/smartbms-board.dts" |
 	dtc -q -I dts -O dtb -o "$dtb" -
 
+# The EEPROM at power-on.
+if [ -n "$nvmem" ]; then
+	cp "$nvmem" "$out/nvmem-in.img"
+else
+	python3 "$top/tests/board/mk-nvmem.py" "$out/nvmem-in.img"
+fi
+
 # shellcheck disable=SC2054 # con0=IN,OUT is one UML option
 cmdline=(
 	mem=1G root=/dev/root rootfstype=hostfs rootflags=/ rw
@@ -56,7 +67,7 @@ cmdline=(
 	con=null con0=null,fd:1 ssl=null
 	loglevel="$loglevel" panic=-1 kunit.enable=1
 	SMARTBMS_TOP="$top" SMARTBMS_OUT="$out" SMARTBMS_MODDIR="$moddir"
-	SMARTBMS_MODE="$mode" SMARTBMS_ONLY="$only"
+	SMARTBMS_MODE="$mode" SMARTBMS_ONLY="$only" SMARTBMS_NVMEM="$out/nvmem-in.img"
 )
 
 status=0

@@ -8,8 +8,10 @@
 #   SMARTBMS_TOP     the repository
 #   SMARTBMS_OUT     directory for results and logs (on the host)
 #   SMARTBMS_MODDIR  where the modules were built for this kernel
-#   SMARTBMS_MODE    check: run every test; demo: run tests/uml/demo.sh
+#   SMARTBMS_MODE    check: run every test; demo: run tests/uml/demo.sh;
+#                    reboot: check the settings a check run left in the EEPROM
 #   SMARTBMS_ONLY    optional: run only the system tests whose name matches
+#   SMARTBMS_NVMEM   the board EEPROM's contents at power-on
 #
 # Results go to $SMARTBMS_OUT/results, one per line: "ok NAME" or
 # "not ok NAME: why".  The host reads them with the kernel log; whatever the
@@ -47,6 +49,8 @@ export TMPDIR=/dev/shm
 
 result() { printf '%s\n' "$*" >>"$results"; }
 
+eeprom=/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem
+
 # Kernel messages from here on belong to the tests.
 echo clear >/sys/kernel/debug/kmemleak 2>/dev/null
 
@@ -77,10 +81,11 @@ run_kunit() {
 # One system test: a script printing "ok - what" / "not ok - what" lines.
 run_system_test() {
 	local t=$1 name log rc n=0
-	name=system/$(basename "$t" .sh)
+	shift
+	name=system/$(basename "$t" .sh)${1:+-$1}
 	log=$out/$name.log
 	mkdir -p "${log%/*}"
-	timeout 300 bash "$t" >"$log" 2>&1
+	timeout 300 bash "$t" "$@" >"$log" 2>&1
 	rc=$?
 	while IFS= read -r line; do
 		case $line in
@@ -100,12 +105,19 @@ run_system_test() {
 {
 	echo "init: booted $(uname -r)"
 	load tests/sim/smartbms-sim-adc.ko
+	load tests/sim/smartbms-sim-nvmem.ko
+	# The EEPROM keeps its contents while the board is off.
+	cat "$SMARTBMS_NVMEM" >"$eeprom" ||
+		result "not ok eeprom: the image could not be loaded"
 	load drivers/power/supply/smartbms.ko
 
 	case $SMARTBMS_MODE in
 	demo)
 		bash "$SMARTBMS_TOP/tests/uml/demo.sh" >/dev/console 2>&1 ||
 			result "not ok demo: exited with status $?"
+		;;
+	reboot)
+		run_system_test "$SMARTBMS_TOP/tests/uml/persist.sh" verify
 		;;
 	*)
 		run_kunit
@@ -114,12 +126,16 @@ run_system_test() {
 			"" | *"$(basename "$t" .sh)"*) run_system_test "$t" ;;
 			esac
 		done
+		# Settings for the next boot to find (make check boots twice).
+		run_system_test "$SMARTBMS_TOP/tests/uml/persist.sh" set
 		;;
 	esac
 
 	# Unbinding and unloading are tested on every run, then leaks.
-	for m in smartbms-engine-test smartbms smartbms-sim-adc; do
+	for m in smartbms-engine-test smartbms smartbms-sim-adc smartbms-sim-nvmem; do
 		grep -q "^${m//-/_} " /proc/modules || continue
+		# What the EEPROM holds at power-off.
+		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$out/nvmem.img"
 		if rmmod "$m"; then
 			result "ok unload: $m"
 		else

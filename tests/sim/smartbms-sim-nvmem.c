@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Simulated EEPROM for the smartbms test bench.  Test-only: never part of
+ * the product.
+ *
+ * A devicetree-bound nvmem provider of "size" bytes kept in RAM, with its
+ * cells described by an nvmem-layout child (fixed-layout).  Its contents are
+ * read and written from userspace through the nvmem core's sysfs file
+ * (/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem): the bench's init loads
+ * an image into it before the BMS probes and saves it at shutdown, which is
+ * what makes it non-volatile across a reboot of the guest.
+ *
+ * Writing a positive errno to the platform device's "fail" attribute makes
+ * every read and write fail with that error; 0 restores them.
+ */
+
+#include <linux/cleanup.h>
+#include <linux/device.h>
+#include <linux/errno.h>
+#include <linux/kstrtox.h>
+#include <linux/mod_devicetable.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/nvmem-provider.h>
+#include <linux/platform_device.h>
+#include <linux/property.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/sysfs.h>
+
+#define SIM_NVMEM_MAX_SIZE	4096
+
+/**
+ * struct smartbms_sim_nvmem - simulated EEPROM state
+ * @lock: protects @data and @error
+ * @data: the contents
+ * @size: their size in bytes
+ * @error: the errno accesses fail with (0: they succeed)
+ */
+struct smartbms_sim_nvmem {
+	struct mutex lock;	/* see above */
+	u8 *data;
+	u32 size;
+	int error;
+};
+
+static int smartbms_sim_nvmem_read(void *priv, unsigned int off, void *val, size_t len)
+{
+	struct smartbms_sim_nvmem *sim = priv;
+
+	guard(mutex)(&sim->lock);
+	if (sim->error)
+		return -sim->error;
+	memcpy(val, sim->data + off, len);
+	return 0;
+}
+
+static int smartbms_sim_nvmem_write(void *priv, unsigned int off, void *val, size_t len)
+{
+	struct smartbms_sim_nvmem *sim = priv;
+
+	guard(mutex)(&sim->lock);
+	if (sim->error)
+		return -sim->error;
+	memcpy(sim->data + off, val, len);
+	return 0;
+}
+
+static ssize_t fail_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct smartbms_sim_nvmem *sim = dev_get_drvdata(dev);
+
+	guard(mutex)(&sim->lock);
+	return sysfs_emit(buf, "%d\n", sim->error);
+}
+
+static ssize_t fail_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct smartbms_sim_nvmem *sim = dev_get_drvdata(dev);
+	unsigned int err;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &err);
+	if (ret)
+		return ret;
+	if (err > MAX_ERRNO)
+		return -EINVAL;
+
+	guard(mutex)(&sim->lock);
+	sim->error = err;
+	return count;
+}
+static DEVICE_ATTR_RW(fail);
+
+static struct attribute *smartbms_sim_nvmem_attrs[] = {
+	&dev_attr_fail.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(smartbms_sim_nvmem);
+
+static int smartbms_sim_nvmem_probe(struct platform_device *pdev)
+{
+	struct device *dev = &pdev->dev;
+	struct nvmem_config cfg = {
+		.dev = dev,
+		.name = "smartbms-sim-nvmem",
+		.id = NVMEM_DEVID_NONE,
+		.owner = THIS_MODULE,
+		.type = NVMEM_TYPE_EEPROM,
+		.root_only = true,
+		.word_size = 1,
+		.stride = 1,
+		.reg_read = smartbms_sim_nvmem_read,
+		.reg_write = smartbms_sim_nvmem_write,
+	};
+	struct smartbms_sim_nvmem *sim;
+	int ret;
+
+	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
+	if (!sim)
+		return -ENOMEM;
+	ret = devm_mutex_init(dev, &sim->lock);
+	if (ret)
+		return ret;
+
+	ret = device_property_read_u32(dev, "size", &sim->size);
+	if (ret)
+		return dev_err_probe(dev, ret, "failed to read size\n");
+	if (!sim->size || sim->size > SIM_NVMEM_MAX_SIZE)
+		return dev_err_probe(dev, -EINVAL, "size %u out of range\n", sim->size);
+
+	/* A new EEPROM reads all ones. */
+	sim->data = devm_kmalloc(dev, sim->size, GFP_KERNEL);
+	if (!sim->data)
+		return -ENOMEM;
+	memset(sim->data, 0xff, sim->size);
+	platform_set_drvdata(pdev, sim);
+
+	cfg.size = sim->size;
+	cfg.priv = sim;
+	return PTR_ERR_OR_ZERO(devm_nvmem_register(dev, &cfg));
+}
+
+static const struct of_device_id smartbms_sim_nvmem_of_match[] = {
+	{ .compatible = "smartbms,sim-nvmem" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, smartbms_sim_nvmem_of_match);
+
+static struct platform_driver smartbms_sim_nvmem_driver = {
+	.probe = smartbms_sim_nvmem_probe,
+	.driver = {
+		.name = "smartbms-sim-nvmem",
+		.of_match_table = smartbms_sim_nvmem_of_match,
+		.dev_groups = smartbms_sim_nvmem_groups,
+	},
+};
+module_platform_driver(smartbms_sim_nvmem_driver);
+
+MODULE_DESCRIPTION("Simulated EEPROM for the smartbms test bench");
+MODULE_LICENSE("GPL");
