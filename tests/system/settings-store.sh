@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Settings persistence (rule 13, E-B30/E-B31): every change is saved to the
+# settings nvmem cell and read back at probe; a missing or corrupt cell
+# raises E-B31 with the factory defaults in force until reset or saved
+# again; a bad calibration cell raises E-B30.  A save that fails is refused
+# and changes nothing.  Changes wake poll() readers and send one uevent;
+# writing the value already in force does neither.
+
+. "$SMARTBMS_TOP/tests/lib/board.sh"
+
+eeprom=/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem
+sim=$(readlink -f /sys/bus/nvmem/devices/smartbms-sim-nvmem)
+sim_fail=${sim%/*}/fail
+node=$(basename "$(readlink -f "$BMS_PSY/device")")
+
+# cell_off NAME: the byte offset of an nvmem cell, from the live devicetree.
+cell_off() {
+	local c
+	c=$(echo /proc/device-tree/*/nvmem-layout/"$1"@*/reg)
+	read -r -a c < <(dt_cells "$c")
+	echo "${c[0]}"
+}
+
+# poke NAME OFFSET BYTES: overwrite bytes of a cell (printf escapes).
+poke() {
+	printf '%b' "$3" | dd of="$eeprom" bs=1 seek=$(($(cell_off "$1") + $2)) conv=notrunc status=none
+}
+
+rebind() {
+	echo "$node" >/sys/bus/platform/drivers/smartbms/unbind
+	echo "$node" >/sys/bus/platform/drivers/smartbms/bind
+	BMS_PSY=$(bms_supply battery)
+	wait_quiet_loops
+}
+
+# After a bind the first evaluation decides the codes.
+wait_quiet_loops() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(bms_loops 2>/dev/null || echo 0)" -gt 0 ] && return 0
+		sleep 0.05
+	done
+}
+
+# shellcheck disable=SC2317 # called through wait_eq and check
+has_code() { bms_get codes | tr ' ' '\n' | grep -qx "$1"; }
+
+board_rest
+check "the board's EEPROM is there" test -w "$eeprom"
+check "... and can be made to fail" test -w "$sim_fail"
+check_fails "no E-B31 with sound settings" has_code E-B31
+check_fails "no E-B30 with sound calibration" has_code E-B30
+
+# Saved on change, loaded at probe.
+bms_put fuse_rating 2x20A
+bms_put constant_charge_voltage_max 14400000
+rebind
+check_eq "fuse rating kept over unbind/bind" 2x20A "$(bms_get fuse_rating)"
+check_eq "charge limit kept over unbind/bind" 14400000 "$(bms_get constant_charge_voltage_max)"
+check_fails "... with no E-B31" has_code E-B31
+
+# A corrupt settings record: E-B31 and the defaults.
+poke settings 8 '\x07'
+rebind
+wait_eq "corrupt settings (CRC): E-B31" 0 3 eval 'has_code E-B31; echo $?'
+check_eq "... fuse rating back to its default" not-set "$(bms_get fuse_rating)"
+check_eq "... charge limit back to its default" 14200000 "$(bms_get constant_charge_voltage_max)"
+check "saving a setting again ends E-B31" bms_put prealarm_output continuous
+wait_eq "... E-B31 gone" 1 3 eval 'has_code E-B31; echo $?'
+rebind
+check_fails "... and the saved record is sound at the next probe" has_code E-B31
+
+# A blank cell (a new EEPROM), then the manual's recovery: reset.
+poke settings 0 '\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff'
+rebind
+wait_eq "blank settings: E-B31" 0 3 eval 'has_code E-B31; echo $?'
+check "reset (manual Appendix B: reset to defaults)" bms_put reset 1
+wait_eq "... E-B31 gone" 1 3 eval 'has_code E-B31; echo $?'
+
+# Unknown version and out-of-range values are corrupt too.
+bms_put fuse_rating 100A
+poke settings 2 '\x02'
+rebind
+wait_eq "a settings record of an unknown version: E-B31" 0 3 eval 'has_code E-B31; echo $?'
+bms_put reset 1
+
+# Calibration: E-B30 while it is bad, gone once it is sound again.
+cal=$(dd if="$eeprom" bs=1 skip="$(cell_off calibration)" count=32 status=none | od -An -v -tx1 |
+	tr -d '\n' | sed 's/ /\\x/g')
+poke calibration 4 '\x00'
+rebind
+wait_eq "corrupt calibration: E-B30" 0 3 eval 'has_code E-B30; echo $?'
+poke calibration 0 "$cal"
+rebind
+wait_eq "sound calibration: no E-B30" 1 3 eval 'has_code E-B30; echo $?'
+
+# A save that fails is refused and changes nothing.
+board_rest
+echo 5 >"$sim_fail"
+check_fails "a setting is refused when it cannot be saved" bms_put fuse_rating 60A
+check_eq "... and nothing changed" not-set "$(bms_get fuse_rating)"
+echo 0 >"$sim_fail"
+check "it is taken once the EEPROM works" bms_put fuse_rating 60A
+
+# Notifications: poll() readers are woken and one uevent is sent per change.
+events=$SMARTBMS_TOP/tests/lib/events.py
+flag=$TMPDIR/ready.$$
+listen() {
+	rm -f "$flag"
+	python3 "$events" "$@" "$flag" >"$TMPDIR/events.$$" &
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$flag" ] && return 0
+		sleep 0.05
+	done
+}
+psy=$(basename "$BMS_PSY")
+
+listen poll 2 "$(bms_attr fuse_rating)"
+bms_put fuse_rating 80A
+wait
+check_eq "a change wakes poll() on fuse_rating" woken "$(cat "$TMPDIR/events.$$")"
+
+listen poll 2 "$(bms_attr constant_charge_voltage_max)"
+bms_put constant_charge_voltage_max 14300000
+wait
+check_eq "a change wakes poll() on constant_charge_voltage_max" woken "$(cat "$TMPDIR/events.$$")"
+
+listen poll 1 "$(bms_attr fuse_rating)"
+bms_put fuse_rating 80A
+wait
+check_eq "writing the value in force wakes nobody" timeout "$(cat "$TMPDIR/events.$$")"
+
+listen uevents 1.5 "/$psy"
+bms_put remote_function alternator-only
+wait
+check_eq "a change sends one change uevent for $psy" 1 \
+	"$(grep -c "^change .*/$psy\$" "$TMPDIR/events.$$")"
+
+listen uevents 1.5 "/$psy"
+bms_put remote_function alternator-only
+wait
+check_eq "writing the value in force sends no uevent" 0 \
+	"$(grep -c "^change .*/$psy\$" "$TMPDIR/events.$$")"
+
+listen poll 2 "$(bms_attr remote_function)"
+bms_put reset 1
+wait
+check_eq "reset wakes poll() on the settings it changed" woken "$(cat "$TMPDIR/events.$$")"
+
+finish
