@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: set the bench up where something is missing, build the
-# module for the bench's UML kernel and for Debian's amd64 kernel headers,
-# boot the simulated board, run every test in it, and print one verdict.
+# `make check`: set the bench up where something is missing, validate the
+# devicetree binding and the board (tests/dt-check.sh), build the module for
+# the bench's UML kernel and for Debian's amd64 kernel headers, boot the
+# simulated board, run every test in it, and print one verdict.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed.
 #
@@ -29,6 +30,14 @@ if ! "$top/tests/uml/setup.sh"; then
 		echo "0 passed, 1 failed"
 	exit 1
 fi
+
+# The binding, the test-only schemas and the simulated board's devicetree
+# (host side, a few seconds once the kernel's schemas are cached).
+if ! "$top/tests/dt-check.sh" --out "$out/dt" >"$out/dt-results"; then
+	grep -q '^not ok' "$out/dt-results" ||
+		echo "not ok dt: tests/dt-check.sh stopped without a result" >>"$out/dt-results"
+fi
+cat "$out/dt-results" >>"$host"
 
 # The newest Debian 6.12 amd64 headers (setup installed them if none was).
 hdr=$("$top/tests/uml/setup.sh" --headers-dir)
