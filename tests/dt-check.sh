@@ -8,8 +8,9 @@
 #     binding, and tests/board/dt-exceptions.patch, the test board's
 #     exceptions, applied to a copy first);
 #  2. each of our schemas (dt-bindings/ and tests/sim/) through
-#     dt-doc-validate, and its example compiled and validated against the
-#     kernel's schemas plus ours, as the kernel's dt_binding_check does;
+#     dt-doc-validate and yamllint (when installed), and its example
+#     compiled and validated against the kernel's schemas plus ours, as the
+#     kernel's dt_binding_check does;
 #  3. the simulated board (tests/board/smartbms-board.dts, preprocessed as
 #     tests/uml/boot.sh does) through dt-validate against the same schemas,
 #     with every compatible required to match a schema;
@@ -152,6 +153,8 @@ prepare() {
 # 2. Our schemas: dt-doc-validate, then each example as dt_binding_check
 # does.  dt-doc-validate resolves $ref by path under one -u directory: a tree
 # of links to the kernel's bindings with ours added.
+yamllint=$(command -v yamllint) nolint=
+[ -n "$yamllint" ] || nolint=" (yamllint not installed: style not checked)"
 farm=$out/schemas
 cp -rs "$kbind/." "$farm/"
 for f in "${ours[@]}"; do
@@ -164,6 +167,9 @@ for f in "${ours[@]}"; do
 	ln -sfn "$f" "$farm/$rel"
 	dt-doc-validate -u "$farm" "$farm/$rel" >"$out/$base.doc.log" 2>&1 ||
 		[ -s "$out/$base.doc.log" ] || echo "dt-doc-validate failed" >"$out/$base.doc.log"
+	# Style, with the kernel's yamllint rules, as dt_binding_check does.
+	[ -z "$yamllint" ] ||
+		yamllint -f parsable -c "$kbind/.yamllint" "$f" >>"$out/$base.doc.log" 2>&1
 	if grep -q '^examples:' "$f"; then
 		if dt-extract-example "$f" >"$out/$base.example.dts" 2>"$out/$base.example.log"; then
 			prepare "$base.example" "$out/$base.example.dts" "$out/$base.example.dtb"
@@ -216,7 +222,7 @@ for f in "${ours[@]}"; do
 			log=$out/$base.example.out
 		fi
 	fi
-	verdict "${f#"$top"/}: dt-doc-validate, example validates" "$log"
+	verdict "${f#"$top"/}: dt-doc-validate,${yamllint:+ yamllint,} example validates$nolint" "$log"
 done
 
 log=$out/board.log
