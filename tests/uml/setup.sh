@@ -24,7 +24,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # Debian packages the bench needs.  The amd64 headers are found below.
 packages=(
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
-	kmod xz-utils python3 device-tree-compiler dt-schema sparse clang
+	kmod xz-utils python3 device-tree-compiler dt-schema yamllint sparse clang
 	llvm lld
 )
 
