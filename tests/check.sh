@@ -32,7 +32,7 @@ if ! "$top/tests/uml/setup.sh"; then
 fi
 
 # The binding, the test-only schemas and the simulated board's devicetree
-# (host side, a few seconds once the kernel's schemas are cached).
+# (host side, about 10 s once the kernel's schemas are cached).
 if ! "$top/tests/dt-check.sh" --out "$out/dt" >"$out/dt-results"; then
 	grep -q '^not ok' "$out/dt-results" ||
 		echo "not ok dt: tests/dt-check.sh stopped without a result" >>"$out/dt-results"
