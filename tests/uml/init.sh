@@ -132,7 +132,8 @@ run_system_test() {
 	esac
 
 	# Unbinding and unloading are tested on every run, then leaks.
-	for m in smartbms-engine-test smartbms smartbms-sim-adc smartbms-sim-nvmem; do
+	for m in smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-adc \
+		 smartbms-sim-nvmem; do
 		grep -q "^${m//-/_} " /proc/modules || continue
 		# What the EEPROM holds at power-off.
 		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$out/nvmem.img"
