@@ -681,20 +681,24 @@ static void smartbms_unbind_safe_state(struct kunit *test)
 	gates = smartbms_pt_read_gates(test, gdev);
 	kunit_info(test, "gates at rest: %#x\n", gates);
 	/* The recorder sees what the lines show. */
-	for (i = 0; i < SMARTBMS_PT_NUM_GATES; i++)
-		KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(g->last[i]), !!(gates & BIT(i)),
-				    "gate %s", smartbms_pt_lines[SMARTBMS_PT_FIRST_GATE + i].name);
+	for (i = 0; i < SMARTBMS_PT_NUM_GATES; i++) {
+		int last = READ_ONCE(g->last[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, last, !!(gates & BIT(i)), "gate %s",
+				    smartbms_pt_lines[SMARTBMS_PT_FIRST_GATE + i].name);
+	}
 
 	device_release_driver(dev);
 	KUNIT_ASSERT_FALSE(test, device_is_bound(dev));
 
 	for (i = 0; i < SMARTBMS_PT_NUM_GATES; i++) {
 		const char *gate = smartbms_pt_lines[SMARTBMS_PT_FIRST_GATE + i].name;
+		unsigned int writes = READ_ONCE(g->writes[i]);
+		int last = READ_ONCE(g->last[i]);
 
-		KUNIT_EXPECT_GT_MSG(test, READ_ONCE(g->writes[i]), 0, "gate %s never driven",
+		KUNIT_EXPECT_GT_MSG(test, writes, 0, "gate %s never driven", gate);
+		KUNIT_EXPECT_EQ_MSG(test, last, 0, "gate %s: last value driven before release",
 				    gate);
-		KUNIT_EXPECT_EQ_MSG(test, READ_ONCE(g->last[i]), 0,
-				    "gate %s: last value driven before release", gate);
 	}
 	KUNIT_EXPECT_EQ(test, smartbms_pt_read_gates(test, gdev), 0);
 	KUNIT_EXPECT_EQ(test, smartbms_pt_log_find(test, dev, "failed to write the safe state"),
