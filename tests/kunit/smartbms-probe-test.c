@@ -30,6 +30,7 @@
 #include <linux/of.h>
 #include <linux/of_platform.h>
 #include <linux/platform_device.h>
+#include <linux/power_supply.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/tracepoint.h>
@@ -113,12 +114,14 @@ enum smartbms_pt_kind {
  * @kind: what is left out
  * @name: the line or channel left out
  * @message: what the driver must log, naming it; NULL: optional, it binds
+ * @fuse: a victron,fuse-rating to add, or NULL
  */
 struct smartbms_pt_omit {
 	const char *desc;
 	enum smartbms_pt_kind kind;
 	const char *name;
 	const char *message;
+	const char *fuse;
 };
 
 /**
@@ -265,6 +268,9 @@ static struct smartbms_pt_bms *smartbms_pt_bms_add(struct kunit *test, const cha
 
 	ret = of_changeset_add_prop_string(&bms->ocs, bms->np, "compatible",
 					   SMARTBMS_PT_COMPATIBLE);
+	if (!ret && omit->fuse)
+		ret = of_changeset_add_prop_string(&bms->ocs, bms->np, "victron,fuse-rating",
+						   omit->fuse);
 	if (!ret)
 		ret = smartbms_pt_add_gpios(bms, lines, omit);
 	if (!ret)
@@ -586,6 +592,55 @@ static void smartbms_probe_without_property(struct kunit *test)
 			    "no error \"%s\" logged for %s", omit->message, dev_name(dev));
 }
 
+/* The board's preset fuse rating: the factory default, or a clear refusal. */
+static const struct {
+	struct smartbms_pt_omit node;
+	int limit_ua;
+} smartbms_pt_fuses[] = {
+	{ { "80A", .fuse = "80A" }, 60000000 },
+	{ { "2x7.5A", .fuse = "2x7.5A" }, 9000000 },
+	{ { "80", .fuse = "80", .message = "invalid victron,fuse-rating \"80\"" } },
+	{ { "not-set", .fuse = "not-set",
+	    .message = "invalid victron,fuse-rating \"not-set\"" } },
+};
+
+static void smartbms_pt_fuse_desc(const typeof(*smartbms_pt_fuses) *f, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "victron,fuse-rating = \"%s\"", f->node.fuse);
+}
+
+KUNIT_ARRAY_PARAM(smartbms_pt_fuse, smartbms_pt_fuses, smartbms_pt_fuse_desc);
+
+static void smartbms_probe_fuse_rating(struct kunit *test)
+{
+	const typeof(*smartbms_pt_fuses) *f = test->param_value;
+	struct smartbms_pt_ctx *ctx = test->priv;
+	union power_supply_propval val;
+	struct power_supply *psy;
+	struct smartbms_pt_bms *bms;
+	struct device *dev;
+	char name[64];
+
+	bms = smartbms_pt_bms_add(test, "smartbms-kunit-fuse", ctx->lines, &f->node);
+	dev = smartbms_pt_device(test, bms);
+
+	if (f->node.message) {
+		KUNIT_EXPECT_FALSE(test, device_is_bound(dev));
+		KUNIT_EXPECT_EQ_MSG(test, smartbms_pt_log_find(test, dev, f->node.message),
+				    LOGLEVEL_ERR, "no error \"%s\" logged", f->node.message);
+		return;
+	}
+
+	KUNIT_ASSERT_TRUE_MSG(test, device_is_bound(dev), "%s did not bind", dev_name(dev));
+	snprintf(name, sizeof(name), "%s-alternator", dev_name(dev));
+	psy = power_supply_get_by_name(name);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, psy, "no power supply %s", name);
+	KUNIT_EXPECT_EQ(test, power_supply_get_property(psy, POWER_SUPPLY_PROP_INPUT_CURRENT_LIMIT,
+							&val), 0);
+	KUNIT_EXPECT_EQ(test, val.intval, f->limit_ua);
+	power_supply_put(psy);
+}
+
 /* A complete node binds, with the trip path gpio-sim's gates need. */
 static void smartbms_probe_complete(struct kunit *test)
 {
@@ -744,6 +799,7 @@ static int smartbms_pt_init(struct kunit *test)
 static struct kunit_case smartbms_probe_test_cases[] = {
 	KUNIT_CASE(smartbms_probe_complete),
 	KUNIT_CASE_PARAM(smartbms_probe_without_property, smartbms_pt_omit_gen_params),
+	KUNIT_CASE_PARAM(smartbms_probe_fuse_rating, smartbms_pt_fuse_gen_params),
 	KUNIT_CASE(smartbms_probe_defers),
 	KUNIT_CASE(smartbms_unbind_safe_state),
 	{ }
