@@ -107,18 +107,24 @@ dt_node_by_phandle() {
 	return 1
 }
 
-# bms_line NAME: "SYSFS-DIR ACTIVE-LOW" of the gpio-sim line wired to the
+# bms_line NAME: "SYSFS-DIR ACTIVE-LOW" of the simulated line wired to the
 # BMS's NAME-gpios, e.g. "/sys/devices/platform/gpio-sim-inputs/gpiochip0/sim_gpio3 0".
+# A gpio-sim line's directory is on its bank's gpiochip, under the
+# gpio-simulator device (the bank's parent node); a sim-gate line's is on
+# the sim-gate device itself (the controller node).
 bms_line() {
-	local node prop cells bank dev
+	local node prop cells bank dir
 	node=$(bms_node) || { echo "no $SMARTBMS_COMPATIBLE node" >&2; return 1; }
 	prop=$node/$1-gpios
 	[ -e "$prop" ] || { echo "the BMS has no $1-gpios" >&2; return 1; }
 	read -r -a cells < <(dt_cells "$prop")
 	bank=$(dt_node_by_phandle "${cells[0]}") || return 1
-	dev=$(basename "$(dirname "$bank")")
-	printf '%s %d\n' "$(echo /sys/devices/platform/"$dev"/gpiochip*/sim_gpio"${cells[1]}")" \
-		$((cells[2] & 1))
+	dir=/sys/devices/platform/${bank##*/}/sim_gpio${cells[1]}
+	if [ ! -d "$dir" ]; then
+		bank=${bank%/*}
+		dir=$(echo /sys/devices/platform/"${bank##*/}"/gpiochip*/sim_gpio"${cells[1]}")
+	fi
+	printf '%s %d\n' "$dir" $((cells[2] & 1))
 }
 
 # --- inputs and outputs -----------------------------------------------------
@@ -164,6 +170,15 @@ line_get() {
 	[ -n "$dir" ] || { echo "no line $1" >&2; return 1; }
 	read -r v <"$dir/value" || return 1
 	echo $((v ^ ${LINE_LOW[$1]}))
+}
+
+# line_irq_writes NAME: how many times an output on the simulated gate chip
+# was written in hard interrupt context (fails for any other line).
+line_irq_writes() {
+	local dir=${LINE_DIR[$1]:-} v
+	[ -n "$dir" ] || { echo "no line $1" >&2; return 1; }
+	read -r v <"$dir/irq_writes" || return 1
+	echo "$v"
 }
 
 # --- simulated ADC ----------------------------------------------------------

@@ -109,6 +109,7 @@ run_system_test() {
 	# The EEPROM keeps its contents while the board is off.
 	cat "$SMARTBMS_NVMEM" >"$eeprom" ||
 		result "not ok eeprom: the image could not be loaded"
+	load tests/sim/smartbms-sim-gate.ko
 	load drivers/power/supply/smartbms.ko
 
 	case $SMARTBMS_MODE in
@@ -132,8 +133,8 @@ run_system_test() {
 	esac
 
 	# Unbinding and unloading are tested on every run, then leaks.
-	for m in smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-adc \
-		 smartbms-sim-nvmem; do
+	for m in smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
+		 smartbms-sim-adc smartbms-sim-nvmem; do
 		grep -q "^${m//-/_} " /proc/modules || continue
 		# What the EEPROM holds at power-off.
 		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$out/nvmem.img"
