@@ -5,20 +5,50 @@
 # interrupt path itself.  The test pauses the sampled loop (debugfs
 # loop_pause), injects the edge through gpio-sim, waits for the gates, and
 # checks the loop's evaluation counter did not move: nothing but the
-# interrupt handler can have written them.
+# interrupt handler can have written them.  The board's gates never sleep
+# (tests/sim/smartbms-sim-gate.c), so each gate a trip drops must have been
+# written in hard interrupt context: the gate chip counts those writes.
 
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 pause=$(bms_debugfs)/loop_pause
 
+# irq_writes: the hard interrupt context writes of every gate, in order.
+irq_writes() {
+	local g out=""
+	for g in $BMS_OUTPUTS; do
+		out="$out $(line_irq_writes "$g")"
+	done
+	echo "$out"
+}
+
+# check_hard WHAT GATES-BEFORE GATES-AFTER IRQ-WRITES-BEFORE: every gate
+# that dropped was written in hard interrupt context since.
+check_hard() {
+	local what=$1 from=$2 to=$3 i=0 g slow=""
+	local -a was now
+	read -r -a was <<<"$4"
+	read -r -a now <<<"$(irq_writes)"
+	for g in $BMS_OUTPUTS; do
+		if [ "${from:i:1}${to:i:1}" = 10 ] && [ "${now[i]:-0}" -le "${was[i]:-0}" ]; then
+			slow="$slow $g"
+		fi
+		i=$((i + 1))
+	done
+	check_eq "$what: dropped gates written in hard interrupt context" "" "${slow# }"
+}
+
 # trip WHAT LINE LEVEL EXPECTED-GATES, on a board the caller prepared.
 trip() {
-	local what=$1 line=$2 level=$3 want=$4 before
+	local what=$1 line=$2 level=$3 want=$4 before from writes
 	echo 1 >"$pause"
 	before=$(bms_loops)
+	from=$(gates)
+	writes=$(irq_writes)
 	line_set "$line" "$level"
 	wait_eq "$what: gates $want from the interrupt path" "$want" 2 gates
 	check_eq "$what: the sampled loop did not run meanwhile" "$before" "$(bms_loops)"
+	check_hard "$what" "$from" "$want" "$writes"
 	echo 0 >"$pause"
 }
 
@@ -65,11 +95,14 @@ wait_eq "battery pre-alarm: W-B12" W-B12 3 bms_get codes
 sleep 0.2
 echo 1 >"$pause"
 before=$(bms_loops)
+from=$(gates)
+writes=$(irq_writes)
 line_set discharge-allowed 0
 wait_eq "discharge-allowed low after the battery's pre-alarm: loads cut at once" \
 	0 2 line_get load-disconnect
 check_eq "... and System+ discharge off" 0 "$(line_get system-discharge-enable)"
 check_eq "... by the interrupt path" "$before" "$(bms_loops)"
+check_hard "..." "$from" "$(gates)" "$writes"
 echo 0 >"$pause"
 wait_eq "... A-B11 from the next evaluation" "A-B11 W-B12" 3 bms_get codes
 
