@@ -1,0 +1,733 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bmsctl: the settings of manual section 3.5.1.  One table says, for each,
+ * its name, its sysfs file, its unit, what it accepts and how its values
+ * read; list, get, set, save, load, on/off and the shell completion all go
+ * through it.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bmsctl.h"
+
+#define LINE_MAX_LEN	256
+#define VALUE_MAX	64
+
+/**
+ * struct setting - one setting
+ * @name: its name on the command line and in settings files
+ * @file: its file in the battery supply's directory
+ * @unit: the unit its values are in, or NULL
+ * @choices: the values it may be set to, NULL-terminated; NULL for a number
+ * @unset: a value it may read but not be set to ("not-set"), or NULL
+ * @min_uv: least value of a voltage
+ * @max_uv: greatest value of a voltage
+ * @def: the factory default, as shown
+ * @help: what it is, in one line
+ * @parse: a value as people write it to the value for its file
+ * @format: the value its file holds to the value as shown
+ *
+ * @parse and @format return 0, -EINVAL (malformed) or -ERANGE.
+ */
+struct setting {
+	const char *name;
+	const char *file;
+	const char *unit;
+	const char *const *choices;
+	const char *unset;
+	long long min_uv;
+	long long max_uv;
+	const char *def;
+	const char *help;
+	int (*parse)(const struct setting *s, const char *in, char *out, size_t size);
+	int (*format)(const struct setting *s, const char *raw, char *out, size_t size);
+};
+
+/* ---- choices ------------------------------------------------------------ */
+
+/* Compare ignoring case, spaces, '-' and '_': "2 x 7.5 a" is "2x7.5A". */
+static bool loose_equal(const char *a, const char *b)
+{
+	for (;;) {
+		while (*a == ' ' || *a == '-' || *a == '_' || *a == '\t')
+			a++;
+		while (*b == ' ' || *b == '-' || *b == '_' || *b == '\t')
+			b++;
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+			return false;
+		a++;
+		b++;
+	}
+}
+
+static int parse_choice(const struct setting *s, const char *in, char *out, size_t size)
+{
+	char with_unit[VALUE_MAX];
+	const char *const *c;
+
+	/* "125" is "125A": the unit may be left out. */
+	snprintf(with_unit, sizeof(with_unit), "%s%s", in, s->unit ? s->unit : "");
+	for (c = s->choices; *c; c++) {
+		if (loose_equal(in, *c) || (s->unit && loose_equal(with_unit, *c))) {
+			snprintf(out, size, "%s", *c);
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int format_choice(const struct setting *s, const char *raw, char *out, size_t size)
+{
+	const char *const *c;
+
+	for (c = s->choices; *c; c++)
+		if (!strcmp(raw, *c))
+			break;
+	if (!*c && !(s->unset && !strcmp(raw, s->unset)))
+		return -EINVAL;
+	snprintf(out, size, "%s", raw);
+	return 0;
+}
+
+/* ---- voltages ------------------------------------------------------------ */
+
+/* "14.2V", "14.2 V", "14200mV", "14.2" (volts) to microvolts. */
+static int parse_microvolts(const char *in, long long *uv)
+{
+	long long whole = 0, frac = 0;
+	int digits = 0, frac_digits = 0, scale;
+	const char *p = in;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	for (; isdigit((unsigned char)*p); p++, digits++) {
+		if (digits >= 6)
+			return -ERANGE;
+		whole = whole * 10 + (*p - '0');
+	}
+	if (*p == '.') {
+		for (p++; isdigit((unsigned char)*p); p++, frac_digits++) {
+			if (frac_digits >= 6)
+				return -EINVAL;
+			frac = frac * 10 + (*p - '0');
+		}
+	}
+	if (!digits && !frac_digits)
+		return -EINVAL;
+	while (isspace((unsigned char)*p))
+		p++;
+	if (!strcasecmp(p, "mV"))
+		scale = 3;
+	else if (!*p || !strcasecmp(p, "V"))
+		scale = 6;
+	else
+		return -EINVAL;
+	if (frac_digits > scale)
+		return -EINVAL;	/* finer than a microvolt */
+	while (frac_digits++ < scale)
+		frac *= 10;
+	*uv = (scale == 6 ? whole * 1000000 : whole * 1000) + frac;
+	return 0;
+}
+
+/* Microvolts as volts, with the digits that matter: "14.2V", "14.21V". */
+static void format_volts(long long uv, char *out, size_t size)
+{
+	char frac[8];
+	int n;
+
+	snprintf(frac, sizeof(frac), "%06lld", uv % 1000000);
+	for (n = 6; n > 1 && frac[n - 1] == '0'; n--)
+		frac[n - 1] = '\0';
+	snprintf(out, size, "%lld.%sV", uv / 1000000, frac);
+}
+
+static int parse_volts(const struct setting *s, const char *in, char *out, size_t size)
+{
+	long long uv;
+	int ret;
+
+	ret = parse_microvolts(in, &uv);
+	if (ret)
+		return ret;
+	if (uv < s->min_uv || uv > s->max_uv)
+		return -ERANGE;
+	snprintf(out, size, "%lld", uv);
+	return 0;
+}
+
+static int format_volts_raw(const struct setting *s, const char *raw, char *out,
+			    size_t size)
+{
+	long long uv;
+	char *end;
+
+	(void)s;
+	errno = 0;
+	uv = strtoll(raw, &end, 10);
+	if (errno || end == raw || *end || uv < 0)
+		return -EINVAL;
+	format_volts(uv, out, size);
+	return 0;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+static const char *const fuse_choices[] = {
+	"125A", "100A", "80A", "60A", "2x30A", "2x20A", "2x15A", "2x10A", "2x7.5A", NULL
+};
+static const char *const usage_choices[] = { "use", "not-available", NULL };
+static const char *const output_choices[] = { "continuous", "intermittent", NULL };
+static const char *const remote_choices[] = {
+	"alternator-and-system", "alternator-only", "everything", NULL
+};
+static const char *const switch_choices[] = { "on", "off", NULL };
+
+/* In the order load writes them: the soft switch last. */
+static const struct setting settings[] = {
+	{ "fuse", "fuse_rating", "A", fuse_choices, "not-set", 0, 0, "not-set",
+	  "the alternator fuse fitted; sets the alternator current limit",
+	  parse_choice, format_choice },
+	{ "prealarm-usage", "prealarm_usage", NULL, usage_choices, NULL, 0, 0, "use",
+	  "whether the battery has a pre-alarm line",
+	  parse_choice, format_choice },
+	{ "prealarm-output", "prealarm_output", NULL, output_choices, NULL, 0, 0, "continuous",
+	  "how the pre-alarm output signals",
+	  parse_choice, format_choice },
+	{ "charge-limit", "constant_charge_voltage_max", "V", NULL, NULL,
+	  13000000, 15300000, "14.2V",
+	  "battery voltage at which alternator and System+ charging stop",
+	  parse_volts, format_volts_raw },
+	{ "remote-function", "remote_function", NULL, remote_choices, NULL, 0, 0,
+	  "alternator-and-system", "what the remote input and soft switch switch off",
+	  parse_choice, format_choice },
+	{ "soft-switch", "soft_switch", NULL, switch_choices, NULL, 0, 0, "on",
+	  "off acts as the remote input being off",
+	  parse_choice, format_choice },
+};
+
+#define NUM_SETTINGS	(sizeof(settings) / sizeof(settings[0]))
+
+const struct setting *setting_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NUM_SETTINGS; i++)
+		if (!strcmp(settings[i].name, name))
+			return &settings[i];
+	return NULL;
+}
+
+/* The sysfs file of the @i-th setting, NULL past the last: monitor watches them. */
+const char *setting_file(size_t i)
+{
+	return i < NUM_SETTINGS ? settings[i].file : NULL;
+}
+
+/* What @s accepts, for messages and the list. */
+static void describe(const struct setting *s, char *out, size_t size)
+{
+	const char *const *c;
+	size_t len = 0;
+
+	if (!s->choices) {
+		char lo[16], hi[16];
+
+		format_volts(s->min_uv, lo, sizeof(lo));
+		format_volts(s->max_uv, hi, sizeof(hi));
+		snprintf(out, size, "%s..%s", lo, hi);
+		return;
+	}
+	out[0] = '\0';
+	for (c = s->choices; *c && len < size; c++)
+		len += (size_t)snprintf(out + len, size - len, "%s%s", c == s->choices ? "" : " ",
+					*c);
+}
+
+/* Parse @in for @s; on error say why, naming @where. Returns 0 or -errno. */
+static int setting_parse(const struct setting *s, const char *in, char *out, size_t size,
+			 const char *where)
+{
+	char accepts[256];
+	int ret;
+
+	ret = s->parse(s, in, out, size);
+	if (!ret)
+		return 0;
+	describe(s, accepts, sizeof(accepts));
+	if (s->choices)
+		error(0, "%sinvalid value '%s' for %s: expected one of %s", where, in, s->name,
+		      accepts);
+	else
+		error(0, "%s%s value '%s' for %s: expected a voltage in %s, such as %s", where,
+		      ret == -ERANGE ? "out-of-range" : "malformed", in, s->name, accepts,
+		      s->def);
+	return ret;
+}
+
+static const struct setting *setting_lookup(const char *cmd, const char *name)
+{
+	const struct setting *s = setting_find(name);
+	char names[256];
+	size_t i, len = 0;
+
+	if (s)
+		return s;
+	for (i = 0; i < NUM_SETTINGS && len < sizeof(names); i++)
+		len += (size_t)snprintf(names + len, sizeof(names) - len, "%s%s", i ? ", " : "",
+					settings[i].name);
+	usage_error(cmd, "unknown setting '%s' (settings: %s)", name, names);
+	return NULL;
+}
+
+/* The value of @s on the device, as shown.  Returns 0 or EXIT_RUNTIME. */
+static int setting_read(const struct bmsctl *ctl, const struct setting *s, char *out,
+			size_t size)
+{
+	char raw[ATTR_MAX];
+	int ret;
+
+	ret = attr_read_or_die(ctl->battery, s->file, raw, sizeof(raw), NULL);
+	if (ret)
+		return ret;
+	if (s->format(s, raw, out, size))
+		return error(EXIT_RUNTIME, "%s/%s: unexpected value '%s'", ctl->battery, s->file,
+			     raw);
+	return 0;
+}
+
+/* Write the value for the file (already parsed), then show what is in force. */
+static int setting_write(const struct bmsctl *ctl, const struct setting *s, const char *raw)
+{
+	char now[VALUE_MAX];
+	int ret;
+
+	ret = attr_write(ctl->battery, s->file, raw);
+	if (!ret)
+		ret = setting_read(ctl, s, now, sizeof(now));
+	if (!ret)
+		printf("%s = %s\n", s->name, now);
+	return ret;
+}
+
+static int print_all(const struct bmsctl *ctl)
+{
+	char value[VALUE_MAX];
+	size_t i;
+
+	for (i = 0; i < NUM_SETTINGS; i++) {
+		int ret = setting_read(ctl, &settings[i], value, sizeof(value));
+
+		if (ret)
+			return ret;
+		printf("%s = %s\n", settings[i].name, value);
+	}
+	return 0;
+}
+
+/* ---- list, get, set ------------------------------------------------------ */
+
+struct list_opts {
+	bool names;
+	const char *values;
+	bool json;
+};
+
+enum { OPT_NAMES = 256, OPT_VALUES };
+
+static int list_option(void *data, int opt, const char *arg)
+{
+	struct list_opts *o = data;
+
+	switch (opt) {
+	case OPT_NAMES:
+		o->names = true;
+		return 0;
+	case OPT_VALUES:
+		o->values = arg;
+		return 0;
+	case 'j':
+		o->json = true;
+		return 0;
+	}
+	return EXIT_USAGE;
+}
+
+static void list_json(const struct setting *s, const char *value, bool first)
+{
+	printf("%s\n  {\"name\": ", first ? "" : ",");
+	json_string(stdout, s->name);
+	printf(", \"value\": ");
+	json_string(stdout, value);
+	printf(", \"unit\": ");
+	if (s->unit)
+		json_string(stdout, s->unit);
+	else
+		printf("null");
+	printf(", \"default\": ");
+	json_string(stdout, s->def);
+	printf(", \"description\": ");
+	json_string(stdout, s->help);
+	if (s->choices) {
+		const char *const *c;
+
+		printf(", \"choices\": [");
+		for (c = s->choices; *c; c++) {
+			printf("%s", c == s->choices ? "" : ", ");
+			json_string(stdout, *c);
+		}
+		printf("]}");
+	} else {
+		char lo[16], hi[16];
+
+		format_volts(s->min_uv, lo, sizeof(lo));
+		format_volts(s->max_uv, hi, sizeof(hi));
+		printf(", \"min\": \"%s\", \"max\": \"%s\"}", lo, hi);
+	}
+}
+
+int cmd_list(struct bmsctl *ctl, int argc, char **argv)
+{
+	static const struct cmd_option opts[] = {
+		{ "names", no_argument, OPT_NAMES },
+		{ "values", required_argument, OPT_VALUES },
+		{ "json", no_argument, 'j' },
+		{ NULL, 0, 0 },
+	};
+	struct list_opts o = { 0 };
+	char value[VALUE_MAX], accepts[256];
+	const struct setting *s;
+	int ret, first;
+	size_t i;
+
+	ret = parse_options(ctl, argc, argv, opts, list_option, &o, &first);
+	if (ret >= 0)
+		return ret;
+	ret = check_operands(argv[0], argc - first, 0, 0);
+	if (ret)
+		return ret;
+
+	/* For the shell completion: no device needed. */
+	if (o.names) {
+		for (i = 0; i < NUM_SETTINGS; i++)
+			printf("%s\n", settings[i].name);
+		return EXIT_OK;
+	}
+	if (o.values) {
+		const char *const *c;
+
+		s = setting_lookup(argv[0], o.values);
+		if (!s)
+			return EXIT_USAGE;
+		for (c = s->choices; c && *c; c++)
+			printf("%s\n", *c);
+		return EXIT_OK;
+	}
+
+	ret = device_open(ctl);
+	if (ret)
+		return ret;
+	if (!o.json)
+		printf("%-16s %-22s %-4s %-22s %s\n", "NAME", "VALUE", "UNIT", "DEFAULT",
+		       "CHOICES/RANGE");
+	else
+		printf("[");
+	for (i = 0; i < NUM_SETTINGS; i++) {
+		s = &settings[i];
+		ret = setting_read(ctl, s, value, sizeof(value));
+		if (ret)
+			return ret;
+		if (o.json) {
+			list_json(s, value, !i);
+			continue;
+		}
+		describe(s, accepts, sizeof(accepts));
+		printf("%-16s %-22s %-4s %-22s %s\n", s->name, value, s->unit ? s->unit : "-",
+		       s->def, accepts);
+	}
+	if (o.json)
+		printf("\n]\n");
+	return EXIT_OK;
+}
+
+int cmd_get(struct bmsctl *ctl, int argc, char **argv)
+{
+	const struct setting *s;
+	char value[VALUE_MAX];
+	int ret, first;
+
+	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
+	if (ret >= 0)
+		return ret;
+	ret = check_operands(argv[0], argc - first, 1, 1);
+	if (ret)
+		return ret;
+	s = setting_lookup(argv[0], argv[first]);
+	if (!s)
+		return EXIT_USAGE;
+	ret = device_open(ctl);
+	if (!ret)
+		ret = setting_read(ctl, s, value, sizeof(value));
+	if (!ret)
+		printf("%s\n", value);
+	return ret;
+}
+
+/* set, on and off: check the value, then open the device and write it. */
+static int set_value(struct bmsctl *ctl, const char *cmd, const char *name, const char *in)
+{
+	const struct setting *s;
+	char raw[VALUE_MAX];
+	int ret;
+
+	s = setting_lookup(cmd, name);
+	if (!s)
+		return EXIT_USAGE;
+	if (setting_parse(s, in, raw, sizeof(raw), ""))
+		return usage_error(cmd, "nothing was written");
+	ret = device_open(ctl);
+	return ret ? ret : setting_write(ctl, s, raw);
+}
+
+int cmd_set(struct bmsctl *ctl, int argc, char **argv)
+{
+	int ret, first;
+
+	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
+	if (ret >= 0)
+		return ret;
+	ret = check_operands(argv[0], argc - first, 2, 2);
+	return ret ? ret : set_value(ctl, argv[0], argv[first], argv[first + 1]);
+}
+
+static int switch_cmd(struct bmsctl *ctl, int argc, char **argv)
+{
+	int ret, first;
+
+	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
+	if (ret >= 0)
+		return ret;
+	ret = check_operands(argv[0], argc - first, 0, 0);
+	return ret ? ret : set_value(ctl, argv[0], "soft-switch", argv[0]);
+}
+
+int cmd_on(struct bmsctl *ctl, int argc, char **argv)
+{
+	return switch_cmd(ctl, argc, argv);
+}
+
+int cmd_off(struct bmsctl *ctl, int argc, char **argv)
+{
+	return switch_cmd(ctl, argc, argv);
+}
+
+/* ---- reset, clear -------------------------------------------------------- */
+
+static int action_cmd(struct bmsctl *ctl, int argc, char **argv, const char *file)
+{
+	int ret, first;
+
+	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
+	if (ret >= 0)
+		return ret;
+	ret = check_operands(argv[0], argc - first, 0, 0);
+	if (!ret)
+		ret = device_open(ctl);
+	if (!ret)
+		ret = attr_write(ctl->battery, file, "1");
+	return ret;
+}
+
+int cmd_reset(struct bmsctl *ctl, int argc, char **argv)
+{
+	int ret = action_cmd(ctl, argc, argv, "reset");
+
+	/* Show the factory settings now in force (not after --help). */
+	return ret || !ctl->name[0] ? ret : print_all(ctl);
+}
+
+int cmd_clear(struct bmsctl *ctl, int argc, char **argv)
+{
+	return action_cmd(ctl, argc, argv, "clear");
+}
+
+/* ---- save, load ------------------------------------------------------------ */
+
+int cmd_save(struct bmsctl *ctl, int argc, char **argv)
+{
+	char values[NUM_SETTINGS][VALUE_MAX], tmp[PATH_MAX];
+	const char *path;
+	int ret, first, fd = -1;
+	FILE *f;
+	size_t i;
+
+	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
+	if (ret >= 0)
+		return ret;
+	ret = check_operands(argv[0], argc - first, 1, 1);
+	if (!ret)
+		ret = device_open(ctl);
+	for (i = 0; !ret && i < NUM_SETTINGS; i++)
+		ret = setting_read(ctl, &settings[i], values[i], sizeof(values[i]));
+	if (ret)
+		return ret;
+
+	/* A new file replaces the old one whole, or not at all. */
+	path = argv[first];
+	if (!strcmp(path, "-")) {
+		f = stdout;
+	} else {
+		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
+			return error(EXIT_RUNTIME, "%s: %s", path, strerror(ENAMETOOLONG));
+		fd = mkstemp(tmp);
+		if (fd < 0)
+			return error(EXIT_RUNTIME, "cannot create %s: %s", tmp, strerror(errno));
+		f = fdopen(fd, "w");
+		if (!f) {
+			ret = errno;
+			close(fd);
+			unlink(tmp);
+			return error(EXIT_RUNTIME, "%s: %s", tmp, strerror(ret));
+		}
+	}
+
+	fprintf(f, "# Settings of the Smart BMS \"%s\", saved by bmsctl.\n"
+		"# Load them with: bmsctl --device %s load FILE\n"
+		"%s %d\n", ctl->name, ctl->name, BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
+	for (i = 0; i < NUM_SETTINGS; i++)
+		fprintf(f, "%s = %s\n", settings[i].name, values[i]);
+
+	if (f == stdout)
+		return fflush(f) ? error(EXIT_RUNTIME, "standard output: %s", strerror(errno)) : 0;
+	if (ferror(f) || fflush(f) || fsync(fd)) {
+		ret = errno ? errno : EIO;
+		fclose(f);
+		unlink(tmp);
+		return error(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
+	}
+	if (fclose(f) || rename(tmp, path)) {
+		ret = errno;
+		unlink(tmp);
+		return error(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
+	}
+	return EXIT_OK;
+}
+
+/* Trim leading and trailing white space in place. */
+static char *trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/*
+ * Read a settings file whole; on the first error, say which line and why.
+ * @raw gets the values for the files, @given which settings the file sets.
+ */
+static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], bool *given)
+{
+	char line[LINE_MAX_LEN + 2], where[PATH_MAX + 32];
+	bool have_version = false;
+	unsigned int lineno = 0;
+	const struct setting *s;
+	char *eq, *name;
+	int version;
+
+	while (fgets(line, sizeof(line), f)) {
+		char *p;
+
+		lineno++;
+		snprintf(where, sizeof(where), "%s:%u: ", path, lineno);
+		if (!strchr(line, '\n') && !feof(f))
+			return error(EXIT_RUNTIME, "%sline longer than %d characters", where,
+				     LINE_MAX_LEN);
+		p = trim(line);
+		if (!*p || *p == '#')
+			continue;
+		if (!have_version) {
+			char magic[sizeof(BMSCTL_FILE_MAGIC) + 1], extra;
+
+			if (sscanf(p, "%16s %d %c", magic, &version, &extra) != 2 ||
+			    strcmp(magic, BMSCTL_FILE_MAGIC))
+				return error(EXIT_RUNTIME,
+					     "%snot a bmsctl settings file: expected '%s %d' first",
+					     where, BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
+			if (version != BMSCTL_FILE_VERSION)
+				return error(EXIT_RUNTIME,
+					     "%sversion %d of the settings file is not supported (this bmsctl reads version %d)",
+					     where, version, BMSCTL_FILE_VERSION);
+			have_version = true;
+			continue;
+		}
+		eq = strchr(p, '=');
+		if (!eq)
+			return error(EXIT_RUNTIME, "%sexpected 'name = value', got '%s'", where, p);
+		*eq = '\0';
+		name = trim(p);
+		s = setting_find(name);
+		if (!s)
+			return error(EXIT_RUNTIME, "%sunknown setting '%s'", where, name);
+		if (given[s - settings])
+			return error(EXIT_RUNTIME, "%s%s is set twice", where, name);
+		if (setting_parse(s, trim(eq + 1), raw[s - settings], VALUE_MAX, where))
+			return EXIT_RUNTIME;
+		given[s - settings] = true;
+	}
+	if (ferror(f))
+		return error(EXIT_RUNTIME, "cannot read %s: %s", path, strerror(errno));
+	if (!have_version)
+		return error(EXIT_RUNTIME, "%s: not a bmsctl settings file: no '%s %d' line", path,
+			     BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
+	return 0;
+}
+
+int cmd_load(struct bmsctl *ctl, int argc, char **argv)
+{
+	char raw[NUM_SETTINGS][VALUE_MAX];
+	bool given[NUM_SETTINGS] = { false };
+	const char *path;
+	int ret, first;
+	FILE *f;
+	size_t i;
+
+	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
+	if (ret >= 0)
+		return ret;
+	ret = check_operands(argv[0], argc - first, 1, 1);
+	if (ret)
+		return ret;
+
+	path = argv[first];
+	if (!strcmp(path, "-")) {
+		f = stdin;
+		path = "standard input";
+	} else {
+		f = fopen(path, "re");
+		if (!f)
+			return error(EXIT_RUNTIME, "cannot open %s: %s", path, strerror(errno));
+	}
+	ret = load_parse(f, path, raw, given);
+	if (f != stdin)
+		fclose(f);
+	if (ret)
+		return error(ret, "%s: nothing was written", path);
+
+	ret = device_open(ctl);
+	for (i = 0; !ret && i < NUM_SETTINGS; i++)
+		if (given[i])
+			ret = setting_write(ctl, &settings[i], raw[i]);
+	return ret;
+}
