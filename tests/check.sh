@@ -39,6 +39,17 @@ if ! "$top/tests/dt-check.sh" --out "$out/dt" >"$out/dt-results"; then
 fi
 cat "$out/dt-results" >>"$host"
 
+# bmsctl, against fake sysfs trees here; the guest runs the same binary.
+if make -s -C "$top/tools/bmsctl" O="$build/bmsctl" >"$out/bmsctl-build.log" 2>&1; then
+	result "ok build: bmsctl (C11, -Wall -Wextra -Werror)"
+	python3 "$top/tests/bmsctl/host-test.py" "$build/bmsctl/bmsctl" >"$out/bmsctl-host" ||
+		grep -q '^not ok' "$out/bmsctl-host" || echo "not ok bmsctl-host: stopped" >>"$out/bmsctl-host"
+	cat "$out/bmsctl-host" >>"$host"
+else
+	cat "$out/bmsctl-build.log" >&2
+	result "not ok build: bmsctl: see above"
+fi
+
 # The newest Debian 6.12 amd64 headers (setup installed them if none was).
 hdr=$("$top/tests/uml/setup.sh" --headers-dir)
 if [ -z "$hdr" ]; then

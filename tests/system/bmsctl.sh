@@ -1,0 +1,208 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# bmsctl against the real driver: the status (text and --json) agrees with
+# sysfs, every setting round-trips in the units people use, bad input is
+# refused with nothing changed, save/load/reset/clear/on/off/explain work,
+# and monitor sees another process's change at once while using no CPU
+# when nothing changes.  tests/check.sh builds the binary on the host.
+
+. "$SMARTBMS_TOP/tests/lib/board.sh"
+
+BMSCTL=$SMARTBMS_TOP/build/bmsctl/bmsctl
+[ -x "$BMSCTL" ] || die "bmsctl is not built at $BMSCTL (tests/check.sh builds it)"
+bmsctl() { "$BMSCTL" "$@"; }
+
+SETTINGS="fuse_rating prealarm_usage prealarm_output remote_function soft_switch
+	constant_charge_voltage_max"
+snapshot() {
+	local f
+	for f in $SETTINGS; do
+		printf '%s=%s ' "$f" "$(bms_get "$f")"
+	done
+}
+
+# json FILE: the fields of a JSON object as "key=value" lines (null: "null").
+json() {
+	python3 -c '
+import json, sys
+for k, v in json.load(open(sys.argv[1])).items():
+    print(f"{k}={json.dumps(v) if v is None or isinstance(v, (bool, list)) else v}")
+' "$1"
+}
+
+# refused WHAT STATUS COMMAND...: fails with STATUS, changes nothing.
+refused() {
+	local what=$1 want=$2 before after rc
+	shift 2
+	before=$(snapshot)
+	bmsctl "$@" >/dev/null 2>"$TMPDIR/err"
+	rc=$?
+	after=$(snapshot)
+	check_eq "$what: exit status" "$want" "$rc"
+	check "$what: says why ($(head -n 1 "$TMPDIR/err"))" test -s "$TMPDIR/err"
+	check_eq "$what: every setting unchanged" "$before" "$after"
+}
+
+board_rest
+hw=$(grep -l '^smartbms$' /sys/class/hwmon/hwmon*/name | head -n 1)
+hw=${hw%/name}
+mains=$(bms_supply alternator)
+sleep 1.5	# a sample of the rest values
+
+# --- status -------------------------------------------------------------------
+
+out=$(bmsctl status)
+check "status" test -n "$out"
+for want in "Smart BMS bms" "13.20 V" "12.60 V" "25.0 °C" "set the fuse type" "no errors"; do
+	check "status shows '$want'" grep -qF "$want" <<<"$out"
+done
+
+bmsctl status --json >"$TMPDIR/status.json"
+declare -A j
+while IFS='=' read -r k v; do j[$k]=$v; done < <(json "$TMPDIR/status.json")
+check_eq "status --json: device" bms "${j[device]}"
+check_eq "status --json: battery_mv is voltage_now" "$(($(bms_get voltage_now) / 1000))" "${j[battery_mv]}"
+check_eq "status --json: soft_switch" "$(bms_get soft_switch)" "${j[soft_switch]}"
+check_eq "status --json: system is system_status" "$(bms_get system_status)" "${j[system]}"
+check_eq "status --json: alternator_mv" "$(($(cat "$mains/voltage_now") / 1000))" "${j[alternator_mv]}"
+check_eq "status --json: alternator_ma" "$(($(cat "$mains/current_now") / 1000))" "${j[alternator_ma]}"
+check_eq "status --json: alternator_charging" false "${j[alternator_charging]}"
+check_eq "status --json: system_mv is the hwmon's system channel" \
+	"$(cat "$hw/in1_input")" "${j[system_mv]}"
+check_eq "status --json: temperature_mdegc" "$(cat "$hw/temp1_input")" "${j[temperature_mdegc]}"
+check_eq "status --json: no percentage while the fuse is not set" null \
+	"${j[alternator_current_percent]}"
+check_eq "status --json: fuse" not-set "${j[fuse]}"
+check_eq "status --json: codes" "[]" "${j[codes]}"
+
+adc_fail battery 5
+sleep 1.5
+bmsctl status --json >"$TMPDIR/status.json"
+check_eq "status --json: an unreadable battery voltage is null" battery_mv=null \
+	"$(json "$TMPDIR/status.json" | grep '^battery_mv=')"
+check "status: an unreadable battery voltage shows n/a" \
+	grep -q 'Battery  *n/a' <(bmsctl status)
+adc_fail battery 0
+
+# --- settings -------------------------------------------------------------------
+
+# roundtrip NAME VALUE FILE RAW SHOWN
+roundtrip() {
+	check_eq "set $1 '$2' prints the value in force" "$1 = $5" "$(bmsctl set "$1" "$2")"
+	check_eq "set $1 '$2': $3 reads $4" "$4" "$(bms_get "$3")"
+	check_eq "get $1" "$5" "$(bmsctl get "$1")"
+}
+roundtrip fuse 2x7.5A fuse_rating 2x7.5A 2x7.5A
+roundtrip fuse "100" fuse_rating 100A 100A
+roundtrip prealarm-usage not-available prealarm_usage not-available not-available
+roundtrip prealarm-output intermittent prealarm_output intermittent intermittent
+roundtrip remote-function alternator-only remote_function alternator-only alternator-only
+roundtrip charge-limit 14.6V constant_charge_voltage_max 14600000 14.6V
+roundtrip charge-limit 13500mV constant_charge_voltage_max 13500000 13.5V
+# The driver keeps 10 mV: what is printed is what it made of the value.
+roundtrip charge-limit 14.205V constant_charge_voltage_max 14210000 14.21V
+roundtrip soft-switch off soft_switch off off
+roundtrip soft-switch on soft_switch on on
+sleep 1.5
+bmsctl status --json >"$TMPDIR/status.json"
+check_eq "status --json: a percentage once the fuse is set" alternator_current_percent=0 \
+	"$(json "$TMPDIR/status.json" | grep '^alternator_current_percent=')"
+check "list shows every setting" test "$(bmsctl list | grep -cE '^(fuse|prealarm-usage|prealarm-output|charge-limit|remote-function|soft-switch) ')" -eq 6
+
+refused "unknown command" 2 frobnicate
+refused "unknown setting" 2 set volume 11
+refused "out-of-range charge limit" 2 set charge-limit 15.4V
+refused "malformed charge limit" 2 set charge-limit 14,2V
+refused "malformed fuse" 2 set fuse 3x10A
+refused "a BMS that is not there" 1 --device bms7 set fuse 80A
+
+# --- save, load, reset ----------------------------------------------------------------
+
+conf=$TMPDIR/bms.conf
+check "save" bmsctl save "$conf"
+check "save: a versioned file" grep -qx "bmsctl-settings 1" "$conf"
+saved=$(snapshot)
+check "reset" bmsctl reset
+check_eq "reset: factory fuse" not-set "$(bms_get fuse_rating)"
+check_eq "reset: factory charge limit" 14200000 "$(bms_get constant_charge_voltage_max)"
+check_eq "reset: factory remote function" alternator-and-system "$(bms_get remote_function)"
+check "load" bmsctl load "$conf"
+check_eq "load restores every setting" "$saved" "$(snapshot)"
+
+sed 's/^charge-limit = .*/charge-limit = 12V/' "$conf" >"$TMPDIR/bad.conf"
+bmsctl reset >/dev/null
+refused "load: one bad line among good ones" 1 load "$TMPDIR/bad.conf"
+check "load: the message names the line" \
+	grep -q "bad.conf:[0-9]*: out-of-range value '12V' for charge-limit" "$TMPDIR/err"
+refused "load: a file that is not there" 1 load "$TMPDIR/missing.conf"
+
+# --- clear, on, off, explain ----------------------------------------------------------
+
+check "clear" bmsctl clear
+check_eq "off" "soft-switch = off" "$(bmsctl off)"
+wait_eq "off: System+ goes off" off 3 bms_get system_status
+check_eq "on" "soft-switch = on" "$(bmsctl on)"
+wait_eq "on: System+ comes back" on 3 bms_get system_status
+check "explain E-B31" grep -q "bmsctl reset" <(bmsctl explain E-B31)
+check_eq "explain: all eight codes" 8 "$(bmsctl explain | grep -c '^[EAW]-[AB][0-9]* (')"
+
+# --- monitor --------------------------------------------------------------------------
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# seen WHAT PATTERN: the monitor's output shows PATTERN within a second.
+seen() {
+	local t0=$1 what=$2 i
+	for ((i = 0; i < 200; i++)); do
+		if grep -q "$3" "$TMPDIR/monitor.out"; then
+			echo "# monitor saw $what after $(($(now_ms) - t0)) ms"
+			check "monitor --json sees $what within 1 s" test $(($(now_ms) - t0)) -le 1000
+			return
+		fi
+		sleep 0.02
+	done
+	fail "monitor --json sees $what: not after 4 s"
+}
+
+bmsctl monitor --json >"$TMPDIR/monitor.out" 2>&1 &
+mon=$!
+for ((i = 0; i < 100; i++)); do
+	[ -s "$TMPDIR/monitor.out" ] && break
+	sleep 0.05
+done
+check "monitor --json: the first object is valid JSON" \
+	python3 -c 'import json, sys; json.loads(open(sys.argv[1]).readline())' "$TMPDIR/monitor.out"
+
+t0=$(now_ms)
+bms_put soft_switch off			# a settings file's notification
+seen "$t0" "the soft switch go off" '"soft_switch": "off"'
+bms_put soft_switch on
+t0=$(now_ms)
+line_set discharge-allowed 0		# codes: the pre-alarm, W-B12
+seen "$t0" "W-B12 come" '"code": "W-B12"'
+line_set discharge-allowed 1
+sleep 1.5
+check "monitor: every line is a JSON object" python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    json.loads(line)
+' "$TMPDIR/monitor.out"
+kill "$mon"
+wait "$mon" 2>/dev/null
+
+# CPU time (utime + stime, in clock ticks) of an idle monitor over 10 s.
+ticks() { awk '{ sub(/.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+bmsctl monitor >/dev/null 2>&1 &
+mon=$!
+sleep 1
+t1=$(ticks "$mon")
+sleep 10
+t2=$(ticks "$mon")
+echo "# an idle monitor used $((t2 - t1)) clock ticks (1/$(getconf CLK_TCK) s) in 10 s"
+check "monitor: no CPU while nothing changes ($((t2 - t1)) ticks in 10 s)" test $((t2 - t1)) -le 3
+kill "$mon"
+wait "$mon" 2>/dev/null
+
+board_rest
+finish
