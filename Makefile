@@ -2,7 +2,11 @@
 #
 # smartbms: wrapper around the kernel's build system and the test bench.
 #
-#   make             build the module against KDIR (default: the running kernel)
+#   make             build bmsctl, and the module against KDIR (default: the
+#                    running kernel)
+#   make bmsctl      build only bmsctl (tools/bmsctl)
+#   make install     install bmsctl (DESTDIR, PREFIX; the module: not yet)
+#   make uninstall   remove what make install installed
 #   make check       set the bench up if needed and run every test
 #   make demo        set the bench up if needed and show the simulated BMS
 #   make mutate      prove the KUnit suites catch a broken rule (slow)
@@ -16,7 +20,13 @@ KDIR ?= /lib/modules/$(shell uname -r)/build
 SMARTBMS_CACHE ?= $(HOME)/.cache/smartbms
 export SMARTBMS_CACHE
 
-all: modules
+all: bmsctl modules
+
+bmsctl:
+	$(MAKE) -C tools/bmsctl
+
+install uninstall:
+	$(MAKE) -C tools/bmsctl $@
 
 modules:
 	@test -f $(KDIR)/Makefile || { echo "no kernel build tree at $(KDIR): install the kernel headers or set KDIR=" >&2; exit 1; }
@@ -36,6 +46,7 @@ setup:
 
 clean:
 	rm -rf build
+	$(MAKE) -C tools/bmsctl clean
 	@if test -f $(KDIR)/Makefile; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
-.PHONY: all modules check demo mutate setup clean
+.PHONY: all bmsctl install uninstall modules check demo mutate setup clean
