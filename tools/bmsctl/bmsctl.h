@@ -47,7 +47,7 @@ struct bmsctl {
 };
 
 /* Diagnostics: "bmsctl: <message>" on stderr; each returns its exit code. */
-int error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int errmsg(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -44,6 +44,7 @@ static int file_read(const char *path, char *buf, size_t size)
 	/* A sysfs attribute comes in one read; a plain file may take more. */
 	while (len < size - 1) {
 		ssize_t n = read(fd, buf + len, size - 1 - len);
+
 		if (n < 0) {
 			err = errno;
 			if (err == EINTR)
@@ -88,7 +89,7 @@ int attr_read_or_die(const char *dir, const char *attr, char *buf, size_t size,
 			buf[0] = '\0';
 		return 0;
 	}
-	return error(EXIT_RUNTIME, "cannot read %s/%s: %s", dir, attr, strerror(-ret));
+	return errmsg(EXIT_RUNTIME, "cannot read %s/%s: %s", dir, attr, strerror(-ret));
 }
 
 /* Write @value and a newline in one write(), as `echo VALUE >FILE` does. */
@@ -100,11 +101,11 @@ int attr_write(const char *dir, const char *attr, const char *value)
 
 	len = snprintf(buf, sizeof(buf), "%s\n", value);
 	if (attr_path(path, sizeof(path), dir, attr) || len < 0 || (size_t)len >= sizeof(buf))
-		return error(EXIT_RUNTIME, "%s/%s: %s", dir, attr, strerror(ENAMETOOLONG));
+		return errmsg(EXIT_RUNTIME, "%s/%s: %s", dir, attr, strerror(ENAMETOOLONG));
 
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0)
-		return error(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(errno));
+		return errmsg(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(errno));
 	n = write(fd, buf, (size_t)len);
 	if (n < 0)
 		err = errno;
@@ -113,8 +114,8 @@ int attr_write(const char *dir, const char *attr, const char *value)
 	if (close(fd) && !err)
 		err = errno;
 	if (err)
-		return error(EXIT_RUNTIME, "cannot write '%s' to %s: %s", value, path,
-			     strerror(err));
+		return errmsg(EXIT_RUNTIME, "cannot write '%s' to %s: %s", value, path,
+			      strerror(err));
 	return 0;
 }
 
@@ -221,10 +222,10 @@ int device_open(struct bmsctl *ctl)
 	int n, i;
 
 	if (attr_path(class_dir, sizeof(class_dir), ctl->sysfs_root, "class/power_supply"))
-		return error(EXIT_RUNTIME, "%s: %s", ctl->sysfs_root, strerror(ENAMETOOLONG));
+		return errmsg(EXIT_RUNTIME, "%s: %s", ctl->sysfs_root, strerror(ENAMETOOLONG));
 	n = find_devices(class_dir, names, MAX_DEVICES);
 	if (n < 0)
-		return error(EXIT_RUNTIME, "cannot read %s: %s", class_dir, strerror(-n));
+		return errmsg(EXIT_RUNTIME, "cannot read %s: %s", class_dir, strerror(-n));
 	join_names(list, sizeof(list), names, n);
 
 	if (want) {
@@ -237,12 +238,12 @@ int device_open(struct bmsctl *ctl)
 			if (strlen(names[i]) == wlen && !strncmp(names[i], want, wlen))
 				break;
 		if (i == n)
-			return error(EXIT_RUNTIME, "no BMS named '%s' in %s (%s%s)", want,
-				     class_dir, n ? "found: " : "found none", list);
+			return errmsg(EXIT_RUNTIME, "no BMS named '%s' in %s (%s%s)", want,
+				      class_dir, n ? "found: " : "found none", list);
 	} else if (n == 0) {
-		return error(EXIT_RUNTIME,
-			     "no BMS in %s: no power supply of a %s device (is the smartbms driver loaded?)",
-			     class_dir, BMSCTL_COMPATIBLE);
+		return errmsg(EXIT_RUNTIME,
+			      "no BMS in %s: no power supply of a %s device (is the smartbms driver loaded?)",
+			      class_dir, BMSCTL_COMPATIBLE);
 	} else if (n > 1) {
 		return usage_error(NULL, "%d BMSes in %s (%s): choose one with --device", n,
 				   class_dir, list);
@@ -255,7 +256,7 @@ int device_open(struct bmsctl *ctl)
 		     ctl->name) >= (int)sizeof(ctl->battery) ||
 	    snprintf(ctl->alternator, sizeof(ctl->alternator), "%s/%s-alternator", class_dir,
 		     ctl->name) >= (int)sizeof(ctl->alternator))
-		return error(EXIT_RUNTIME, "%s: %s", class_dir, strerror(ENAMETOOLONG));
+		return errmsg(EXIT_RUNTIME, "%s: %s", class_dir, strerror(ENAMETOOLONG));
 	find_hwmon(ctl);
 	return 0;
 }

@@ -73,7 +73,7 @@ static const char common_help[] =
 	"  -r, --sysfs-root DIR    sysfs is at DIR (default: $BMSCTL_SYSFS_ROOT or /sys)\n"
 	"  -h, --help              this help\n";
 
-int error(int code, const char *fmt, ...)
+int errmsg(int code, const char *fmt, ...)
 {
 	va_list ap;
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bmsctl.h"
@@ -183,11 +184,14 @@ static int format_volts_raw(const struct setting *s, const char *raw, char *out,
 static const char *const fuse_choices[] = {
 	"125A", "100A", "80A", "60A", "2x30A", "2x20A", "2x15A", "2x10A", "2x7.5A", NULL
 };
+
 static const char *const usage_choices[] = { "use", "not-available", NULL };
 static const char *const output_choices[] = { "continuous", "intermittent", NULL };
+
 static const char *const remote_choices[] = {
 	"alternator-and-system", "alternator-only", "everything", NULL
 };
+
 static const char *const switch_choices[] = { "on", "off", NULL };
 
 /* In the order load writes them: the soft switch last. */
@@ -206,7 +210,7 @@ static const struct setting settings[] = {
 	  "battery voltage at which alternator and System+ charging stop",
 	  parse_volts, format_volts_raw },
 	{ "remote-function", "remote_function", NULL, remote_choices, NULL, 0, 0,
-	  "alternator-and-system", "what the remote input and soft switch switch off",
+	  "alternator-and-system", "what the remote input and the soft switch turn off",
 	  parse_choice, format_choice },
 	{ "soft-switch", "soft_switch", NULL, switch_choices, NULL, 0, 0, "on",
 	  "off acts as the remote input being off",
@@ -263,12 +267,12 @@ static int setting_parse(const struct setting *s, const char *in, char *out, siz
 		return 0;
 	describe(s, accepts, sizeof(accepts));
 	if (s->choices)
-		error(0, "%sinvalid value '%s' for %s: expected one of %s", where, in, s->name,
-		      accepts);
+		errmsg(0, "%sinvalid value '%s' for %s: expected one of %s", where, in, s->name,
+		       accepts);
 	else
-		error(0, "%s%s value '%s' for %s: expected a voltage in %s, such as %s", where,
-		      ret == -ERANGE ? "out-of-range" : "malformed", in, s->name, accepts,
-		      s->def);
+		errmsg(0, "%s%s value '%s' for %s: expected a voltage in %s, such as %s", where,
+		       ret == -ERANGE ? "out-of-range" : "malformed", in, s->name, accepts,
+		       s->def);
 	return ret;
 }
 
@@ -298,8 +302,8 @@ static int setting_read(const struct bmsctl *ctl, const struct setting *s, char 
 	if (ret)
 		return ret;
 	if (s->format(s, raw, out, size))
-		return error(EXIT_RUNTIME, "%s/%s: unexpected value '%s'", ctl->battery, s->file,
-			     raw);
+		return errmsg(EXIT_RUNTIME, "%s/%s: unexpected value '%s'", ctl->battery, s->file,
+			      raw);
 	return 0;
 }
 
@@ -585,16 +589,17 @@ int cmd_save(struct bmsctl *ctl, int argc, char **argv)
 		f = stdout;
 	} else {
 		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-			return error(EXIT_RUNTIME, "%s: %s", path, strerror(ENAMETOOLONG));
+			return errmsg(EXIT_RUNTIME, "%s: %s", path, strerror(ENAMETOOLONG));
 		fd = mkstemp(tmp);
 		if (fd < 0)
-			return error(EXIT_RUNTIME, "cannot create %s: %s", tmp, strerror(errno));
+			return errmsg(EXIT_RUNTIME, "cannot create %s: %s", tmp, strerror(errno));
+		fchmod(fd, 0644);	/* mkstemp's 0600 would hide a plain text file */
 		f = fdopen(fd, "w");
 		if (!f) {
 			ret = errno;
 			close(fd);
 			unlink(tmp);
-			return error(EXIT_RUNTIME, "%s: %s", tmp, strerror(ret));
+			return errmsg(EXIT_RUNTIME, "%s: %s", tmp, strerror(ret));
 		}
 	}
 
@@ -605,17 +610,17 @@ int cmd_save(struct bmsctl *ctl, int argc, char **argv)
 		fprintf(f, "%s = %s\n", settings[i].name, values[i]);
 
 	if (f == stdout)
-		return fflush(f) ? error(EXIT_RUNTIME, "standard output: %s", strerror(errno)) : 0;
+		return fflush(f) ? errmsg(EXIT_RUNTIME, "standard output: %s", strerror(errno)) : 0;
 	if (ferror(f) || fflush(f) || fsync(fd)) {
 		ret = errno ? errno : EIO;
 		fclose(f);
 		unlink(tmp);
-		return error(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
+		return errmsg(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
 	}
 	if (fclose(f) || rename(tmp, path)) {
 		ret = errno;
 		unlink(tmp);
-		return error(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
+		return errmsg(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
 	}
 	return EXIT_OK;
 }
@@ -652,8 +657,8 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], bool *gi
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u: ", path, lineno);
 		if (!strchr(line, '\n') && !feof(f))
-			return error(EXIT_RUNTIME, "%sline longer than %d characters", where,
-				     LINE_MAX_LEN);
+			return errmsg(EXIT_RUNTIME, "%sline longer than %d characters", where,
+				      LINE_MAX_LEN);
 		p = trim(line);
 		if (!*p || *p == '#')
 			continue;
@@ -662,35 +667,36 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], bool *gi
 
 			if (sscanf(p, "%16s %d %c", magic, &version, &extra) != 2 ||
 			    strcmp(magic, BMSCTL_FILE_MAGIC))
-				return error(EXIT_RUNTIME,
-					     "%snot a bmsctl settings file: expected '%s %d' first",
-					     where, BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
+				return errmsg(EXIT_RUNTIME,
+					      "%snot a bmsctl settings file: expected '%s %d' first",
+					      where, BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
 			if (version != BMSCTL_FILE_VERSION)
-				return error(EXIT_RUNTIME,
-					     "%sversion %d of the settings file is not supported (this bmsctl reads version %d)",
-					     where, version, BMSCTL_FILE_VERSION);
+				return errmsg(EXIT_RUNTIME,
+					      "%sversion %d of the settings file is not supported (this bmsctl reads version %d)",
+					      where, version, BMSCTL_FILE_VERSION);
 			have_version = true;
 			continue;
 		}
 		eq = strchr(p, '=');
 		if (!eq)
-			return error(EXIT_RUNTIME, "%sexpected 'name = value', got '%s'", where, p);
+			return errmsg(EXIT_RUNTIME, "%sexpected 'name = value', got '%s'", where,
+				      p);
 		*eq = '\0';
 		name = trim(p);
 		s = setting_find(name);
 		if (!s)
-			return error(EXIT_RUNTIME, "%sunknown setting '%s'", where, name);
+			return errmsg(EXIT_RUNTIME, "%sunknown setting '%s'", where, name);
 		if (given[s - settings])
-			return error(EXIT_RUNTIME, "%s%s is set twice", where, name);
+			return errmsg(EXIT_RUNTIME, "%s%s is set twice", where, name);
 		if (setting_parse(s, trim(eq + 1), raw[s - settings], VALUE_MAX, where))
 			return EXIT_RUNTIME;
 		given[s - settings] = true;
 	}
 	if (ferror(f))
-		return error(EXIT_RUNTIME, "cannot read %s: %s", path, strerror(errno));
+		return errmsg(EXIT_RUNTIME, "cannot read %s: %s", path, strerror(errno));
 	if (!have_version)
-		return error(EXIT_RUNTIME, "%s: not a bmsctl settings file: no '%s %d' line", path,
-			     BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
+		return errmsg(EXIT_RUNTIME, "%s: not a bmsctl settings file: no '%s %d' line", path,
+			      BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
 	return 0;
 }
 
@@ -717,13 +723,13 @@ int cmd_load(struct bmsctl *ctl, int argc, char **argv)
 	} else {
 		f = fopen(path, "re");
 		if (!f)
-			return error(EXIT_RUNTIME, "cannot open %s: %s", path, strerror(errno));
+			return errmsg(EXIT_RUNTIME, "cannot open %s: %s", path, strerror(errno));
 	}
 	ret = load_parse(f, path, raw, given);
 	if (f != stdin)
 		fclose(f);
 	if (ret)
-		return error(ret, "%s: nothing was written", path);
+		return errmsg(ret, "%s: nothing was written", path);
 
 	ret = device_open(ctl);
 	for (i = 0; !ret && i < NUM_SETTINGS; i++)

@@ -62,7 +62,7 @@ static int read_number(const char *dir, const char *attr, struct reading *r)
 	errno = 0;
 	r->v = strtoll(buf, &end, 10);
 	if (errno || end == buf || *end)
-		return error(EXIT_RUNTIME, "%s/%s: unexpected value '%s'", dir, attr, buf);
+		return errmsg(EXIT_RUNTIME, "%s/%s: unexpected value '%s'", dir, attr, buf);
 	r->ok = true;
 	return 0;
 }
@@ -84,7 +84,8 @@ static int snapshot_read(const struct bmsctl *ctl, struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 	ret = read_number(ctl->battery, "voltage_now", &s->battery_uv);
 	if (!ret)
-		ret = read_text(ctl->battery, "soft_switch", s->soft_switch, sizeof(s->soft_switch));
+		ret = read_text(ctl->battery, "soft_switch", s->soft_switch,
+				sizeof(s->soft_switch));
 	if (!ret)
 		ret = read_text(ctl->battery, "system_status", s->system, sizeof(s->system));
 	if (!ret)
@@ -283,10 +284,10 @@ int cmd_status(struct bmsctl *ctl, int argc, char **argv)
 		return ret;
 	out = status_render(ctl, &s);
 	if (!out)
-		return error(EXIT_RUNTIME, "out of memory");
+		return errmsg(EXIT_RUNTIME, "out of memory");
 	printf("%s\n", out);
 	free(out);
-	return fflush(stdout) ? error(EXIT_RUNTIME, "standard output: %s", strerror(errno)) : 0;
+	return fflush(stdout) ? errmsg(EXIT_RUNTIME, "standard output: %s", strerror(errno)) : 0;
 }
 
 /* ---- monitor ------------------------------------------------------------ */
@@ -337,7 +338,7 @@ static int watch_arm(int fd, const char *dir, const char *attr)
 
 	if (pread(fd, buf, sizeof(buf), 0) >= 0 || errno == ENODATA)
 		return 0;
-	return error(EXIT_RUNTIME, "cannot read %s/%s: %s", dir, attr, strerror(errno));
+	return errmsg(EXIT_RUNTIME, "cannot read %s/%s: %s", dir, attr, strerror(errno));
 }
 
 static int watch_open(struct pollfd *pfd, const char *dir, const char *attr)
@@ -345,10 +346,10 @@ static int watch_open(struct pollfd *pfd, const char *dir, const char *attr)
 	char path[PATH_MAX];
 
 	if (attr_path(path, sizeof(path), dir, attr))
-		return error(EXIT_RUNTIME, "%s/%s: %s", dir, attr, strerror(ENAMETOOLONG));
+		return errmsg(EXIT_RUNTIME, "%s/%s: %s", dir, attr, strerror(ENAMETOOLONG));
 	pfd->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (pfd->fd < 0)
-		return error(EXIT_RUNTIME, "cannot open %s: %s", path, strerror(errno));
+		return errmsg(EXIT_RUNTIME, "cannot open %s: %s", path, strerror(errno));
 	pfd->events = POLLPRI | POLLERR;
 	return watch_arm(pfd->fd, dir, attr);
 }
@@ -412,7 +413,7 @@ static int monitor_wait(const struct bmsctl *ctl, struct pollfd *pfd, int n,
 		if (ret < 0 && errno == EINTR)
 			continue;
 		if (ret < 0)
-			return error(EXIT_RUNTIME, "poll: %s", strerror(errno));
+			return errmsg(EXIT_RUNTIME, "poll: %s", strerror(errno));
 		wake = ret == 0;	/* the interval is over */
 		for (i = 0; i < n; i++) {
 			if (!pfd[i].revents)
@@ -494,7 +495,7 @@ int cmd_monitor(struct bmsctl *ctl, int argc, char **argv)
 			break;
 		out = status_render(ctl, &s);
 		if (!out) {
-			ret = error(EXIT_RUNTIME, "out of memory");
+			ret = errmsg(EXIT_RUNTIME, "out of memory");
 			break;
 		}
 		/* One update per change: notifications come in bursts. */
