@@ -9,7 +9,8 @@
 # anything failed.
 #
 # Environment: SMARTBMS_CACHE (kernel cache), SMARTBMS_ONLY (run only the
-# system tests whose name contains it), SMARTBMS_TIMEOUT (guest, seconds).
+# system tests whose name contains one of its comma-separated words),
+# SMARTBMS_TIMEOUT (guest, seconds).
 
 set -uo pipefail
 

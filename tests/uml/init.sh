@@ -10,7 +10,8 @@
 #   SMARTBMS_MODDIR  where the modules were built for this kernel
 #   SMARTBMS_MODE    check: run every test; demo: run tests/uml/demo.sh;
 #                    reboot: check the settings a check run left in the EEPROM
-#   SMARTBMS_ONLY    optional: run only the system tests whose name matches
+#   SMARTBMS_ONLY    optional: run only the system tests whose name contains
+#                    one of these comma-separated words
 #   SMARTBMS_NVMEM   the board EEPROM's contents at power-on
 #
 # Results go to $SMARTBMS_OUT/results, one per line: "ok NAME" or
@@ -78,6 +79,17 @@ run_kunit() {
 	done
 }
 
+# selected NAME: SMARTBMS_ONLY is unset, or NAME contains one of its words.
+selected() {
+	local w words
+	[ -n "${SMARTBMS_ONLY:-}" ] || return 0
+	IFS=, read -r -a words <<<"$SMARTBMS_ONLY"
+	for w in "${words[@]}"; do
+		[ -n "$w" ] && [[ $1 == *"$w"* ]] && return 0
+	done
+	return 1
+}
+
 # One system test: a script printing "ok - what" / "not ok - what" lines.
 run_system_test() {
 	local t=$1 name log rc n=0
@@ -123,9 +135,7 @@ run_system_test() {
 	*)
 		run_kunit
 		for t in "$SMARTBMS_TOP"/tests/system/*.sh; do
-			case ${SMARTBMS_ONLY:-} in
-			"" | *"$(basename "$t" .sh)"*) run_system_test "$t" ;;
-			esac
+			selected "$(basename "$t" .sh)" && run_system_test "$t"
 		done
 		# Settings for the next boot to find (make check boots twice).
 		run_system_test "$SMARTBMS_TOP/tests/uml/persist.sh" set
