@@ -147,6 +147,7 @@ struct smartbms;
  * @disabled: the line is disabled for a storm
  * @disabled_at: when it was (jiffies)
  * @storms: storms seen on the line
+ * @reported: storms reported in the kernel log
  * @total: edges seen on the line
  */
 struct smartbms_irq {
@@ -158,6 +159,7 @@ struct smartbms_irq {
 	bool disabled;
 	unsigned long disabled_at;
 	unsigned int storms;
+	unsigned int reported;
 	u64 total;
 };
 
@@ -363,7 +365,10 @@ static irqreturn_t smartbms_irq_thread(int irq, void *data)
 	return smartbms_trip(irq, si);
 }
 
-/* Re-enable lines whose storm pause is over; report new storms. */
+/*
+ * Re-enable lines whose storm pause is over; report each new storm once.
+ * True while a line is still paused.  Under @sample_lock.
+ */
 static bool smartbms_storms(struct smartbms *bms)
 {
 	bool active = false;
@@ -372,10 +377,12 @@ static bool smartbms_storms(struct smartbms *bms)
 	for (i = 0; i < SMARTBMS_NUM_INPUTS; i++) {
 		struct smartbms_irq *si = &bms->irqs[i];
 		bool disabled, enable = false;
+		unsigned int storms;
 
 		/* (no continue in here: scoped_guard is a loop of its own) */
 		scoped_guard(raw_spinlock_irqsave, &bms->lock) {
 			disabled = si->disabled;
+			storms = si->storms;
 			if (disabled && time_after(jiffies, si->disabled_at +
 				       msecs_to_jiffies(SMARTBMS_STORM_PAUSE_MS))) {
 				si->disabled = false;
@@ -384,17 +391,17 @@ static bool smartbms_storms(struct smartbms *bms)
 				enable = true;
 			}
 		}
-		if (!disabled)
-			continue;
-		if (enable) {
-			enable_irq(si->irq);
-		} else {
+		if (storms != si->reported) {
+			si->reported = storms;
 			dev_warn_ratelimited(bms->dev,
 					     "interrupt storm on %s-gpios: line disabled for %u ms (%u storms)\n",
 					     smartbms_lines[i].name, SMARTBMS_STORM_PAUSE_MS,
-					     si->storms);
-			active = true;
+					     storms);
 		}
+		if (enable)
+			enable_irq(si->irq);
+		else if (disabled)
+			active = true;
 	}
 	return active;
 }
