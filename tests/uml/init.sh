@@ -122,6 +122,7 @@ run_system_test() {
 	cat "$SMARTBMS_NVMEM" >"$eeprom" ||
 		result "not ok eeprom: the image could not be loaded"
 	load tests/sim/smartbms-sim-gate.ko
+	load tests/sim/smartbms-sim-storm.ko
 	load drivers/power/supply/smartbms.ko
 
 	case $SMARTBMS_MODE in
@@ -144,7 +145,7 @@ run_system_test() {
 
 	# Unbinding and unloading are tested on every run, then leaks.
 	for m in smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
-		 smartbms-sim-adc smartbms-sim-nvmem; do
+		 smartbms-sim-adc smartbms-sim-nvmem smartbms-sim-storm; do
 		grep -q "^${m//-/_} " /proc/modules || continue
 		# What the EEPROM holds at power-off.
 		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$out/nvmem.img"
