@@ -34,6 +34,8 @@ enum {
  * @battery: its battery supply's directory
  * @alternator: its alternator supply's directory
  * @hwmon: its hwmon device's directory, "" when it has none
+ * @hwmon_system: the file of its System+ voltage there, "" when none
+ * @hwmon_temp: the file of its temperature there, "" when none
  * @json: machine-readable output
  */
 struct bmsctl {
@@ -43,6 +45,8 @@ struct bmsctl {
 	char battery[PATH_MAX];
 	char alternator[PATH_MAX];
 	char hwmon[PATH_MAX];
+	char hwmon_system[32];
+	char hwmon_temp[32];
 	bool json;
 };
 
@@ -58,8 +62,6 @@ int attr_read(const char *dir, const char *attr, char *buf, size_t size);
 int attr_read_or_die(const char *dir, const char *attr, char *buf, size_t size,
 		     bool *nodata);
 int attr_write(const char *dir, const char *attr, const char *value);
-int hwmon_find(const struct bmsctl *ctl, const char *type, const char *label,
-	       char *attr, size_t size);
 
 /* settings.c */
 struct setting;
@@ -72,8 +74,7 @@ int cmd_save(struct bmsctl *ctl, int argc, char **argv);
 int cmd_load(struct bmsctl *ctl, int argc, char **argv);
 int cmd_reset(struct bmsctl *ctl, int argc, char **argv);
 int cmd_clear(struct bmsctl *ctl, int argc, char **argv);
-int cmd_on(struct bmsctl *ctl, int argc, char **argv);
-int cmd_off(struct bmsctl *ctl, int argc, char **argv);
+int cmd_switch(struct bmsctl *ctl, int argc, char **argv);
 
 /* status.c */
 int cmd_status(struct bmsctl *ctl, int argc, char **argv);
@@ -105,5 +106,6 @@ int parse_options(struct bmsctl *ctl, int argc, char **argv,
 		  int *first);
 int check_operands(const char *cmd, int have, int min, int max);
 void json_string(FILE *f, const char *s);
+int stdout_check(void);
 
 #endif /* BMSCTL_H */

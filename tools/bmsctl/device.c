@@ -31,11 +31,13 @@ int attr_path(char *path, size_t size, const char *dir, const char *attr)
 
 /*
  * Read a file of at most @size - 1 bytes, without its trailing newline.
- * Returns its length or -errno (-ENODATA: the driver has no value now).
+ * Returns its length or -errno (-ENODATA: the driver has no value now,
+ * -EOVERFLOW: the value does not fit: it is not one bmsctl knows).
  */
 static int file_read(const char *path, char *buf, size_t size)
 {
 	size_t len = 0;
+	ssize_t n;
 	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -43,8 +45,7 @@ static int file_read(const char *path, char *buf, size_t size)
 		return -errno;
 	/* A sysfs attribute comes in one read; a plain file may take more. */
 	while (len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-
+		n = read(fd, buf + len, size - 1 - len);
 		if (n < 0) {
 			err = errno;
 			if (err == EINTR)
@@ -55,6 +56,18 @@ static int file_read(const char *path, char *buf, size_t size)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+	}
+	/* Full: only the newline may be left. */
+	if (len == size - 1) {
+		char extra[2];
+
+		do
+			n = read(fd, extra, sizeof(extra));
+		while (n < 0 && errno == EINTR);
+		if (n > 1 || (n == 1 && extra[0] != '\n')) {
+			close(fd);
+			return -EOVERFLOW;
+		}
 	}
 	close(fd);
 	while (len && buf[len - 1] == '\n')
@@ -144,7 +157,10 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* The names of the BMSes under @class_dir, sorted; returns how many or -errno. */
+/*
+ * The names of the BMSes under @class_dir, sorted; returns how many,
+ * -E2BIG if there are more than @max, or -errno.
+ */
 static int find_devices(const char *class_dir, char names[][NAME_MAX_LEN], int max)
 {
 	size_t sl = strlen(SUPPLY_SUFFIX);
@@ -155,13 +171,17 @@ static int find_devices(const char *class_dir, char names[][NAME_MAX_LEN], int m
 	d = opendir(class_dir);
 	if (!d)
 		return -errno;
-	while ((de = readdir(d)) && n < max) {
+	while ((de = readdir(d))) {
 		size_t len = strlen(de->d_name);
 
 		if (len <= sl || len - sl >= NAME_MAX_LEN ||
 		    strcmp(de->d_name + len - sl, SUPPLY_SUFFIX) ||
 		    !is_bms(class_dir, de->d_name))
 			continue;
+		if (n == max) {
+			closedir(d);
+			return -E2BIG;
+		}
 		memcpy(names[n], de->d_name, len - sl);
 		names[n][len - sl] = '\0';
 		n++;
@@ -185,6 +205,9 @@ static void join_names(char *out, size_t size, char names[][NAME_MAX_LEN], int n
 		len += (size_t)w;
 	}
 }
+
+static int hwmon_find(const struct bmsctl *ctl, const char *type, const char *label,
+		      char *attr, size_t size);
 
 /* The BMS's hwmon device: the one named "smartbms" under its device. */
 static void find_hwmon(struct bmsctl *ctl)
@@ -224,6 +247,9 @@ int device_open(struct bmsctl *ctl)
 	if (attr_path(class_dir, sizeof(class_dir), ctl->sysfs_root, "class/power_supply"))
 		return errmsg(EXIT_RUNTIME, "%s: %s", ctl->sysfs_root, strerror(ENAMETOOLONG));
 	n = find_devices(class_dir, names, MAX_DEVICES);
+	if (n == -E2BIG)
+		return errmsg(EXIT_RUNTIME, "more than %d BMSes in %s: bmsctl handles %d at most",
+			      MAX_DEVICES, class_dir, MAX_DEVICES);
 	if (n < 0)
 		return errmsg(EXIT_RUNTIME, "cannot read %s: %s", class_dir, strerror(-n));
 	join_names(list, sizeof(list), names, n);
@@ -258,6 +284,11 @@ int device_open(struct bmsctl *ctl)
 		     ctl->name) >= (int)sizeof(ctl->alternator))
 		return errmsg(EXIT_RUNTIME, "%s: %s", class_dir, strerror(ENAMETOOLONG));
 	find_hwmon(ctl);
+	/* The channels, by label, once: "" where there is none. */
+	if (hwmon_find(ctl, "in", "system", ctl->hwmon_system, sizeof(ctl->hwmon_system)))
+		ctl->hwmon_system[0] = '\0';
+	if (hwmon_find(ctl, "temp", "bms", ctl->hwmon_temp, sizeof(ctl->hwmon_temp)))
+		ctl->hwmon_temp[0] = '\0';
 	return 0;
 }
 
@@ -265,8 +296,8 @@ int device_open(struct bmsctl *ctl)
  * The hwmon file "<type><n>_input" whose "<type><n>_label" is @label (hwmon
  * channels are numbered from 0 or 1 depending on the type: go by label).
  */
-int hwmon_find(const struct bmsctl *ctl, const char *type, const char *label,
-	       char *attr, size_t size)
+static int hwmon_find(const struct bmsctl *ctl, const char *type, const char *label,
+		      char *attr, size_t size)
 {
 	char name[64], value[NAME_MAX_LEN];
 	int i;

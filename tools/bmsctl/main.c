@@ -2,6 +2,7 @@
 /*
  * bmsctl: the command line, its options and each command's help.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,14 +31,19 @@ static const struct command commands[] = {
 	  "fuse's limit, BMS temperature, and the active codes.\n"
 	  "  -j, --json            one JSON object\n" },
 	{ "monitor", cmd_monitor, "[--json] [--interval SECONDS] [--count N]",
-	  "Show the status again each time the driver reports a change (no polling\n"
-	  "while nothing happens).  Stop with Ctrl-C.\n"
+	  "Show the status again each time the driver reports a change: of the soft\n"
+	  "switch, System+, the codes or a setting (or of the supplies, when the\n"
+	  "driver says so).  It sleeps while nothing is reported.  The measurements\n"
+	  "(voltages, current, temperature) change without a report: without\n"
+	  "--interval they are shown as they were at the last report; use\n"
+	  "--interval to read them again periodically.  Stop with Ctrl-C.\n"
 	  "  -j, --json            one JSON object per line per change\n"
-	  "  -i, --interval SECS   also refresh every SECS seconds (measurements\n"
-	  "                        change without a notification); default: never\n"
+	  "  -i, --interval SECS   also read everything again every SECS seconds\n"
+	  "                        (0.1 to 86400); default: only on a report\n"
 	  "  -n, --count N         stop after N updates\n" },
-	{ "list", cmd_list, "[--names | --values NAME]",
+	{ "list", cmd_list, "[--json] [--names | --values NAME]",
 	  "List every setting with its value, unit, range or choices and default.\n"
+	  "  -j, --json            a JSON array of objects, one per setting\n"
 	  "      --names           only the settings' names\n"
 	  "      --values NAME     only the values NAME accepts, one a line\n" },
 	{ "get", cmd_get, "NAME",
@@ -49,16 +55,19 @@ static const struct command commands[] = {
 	{ "save", cmd_save, "FILE",
 	  "Save every setting to FILE (\"-\": standard output), a versioned text file\n"
 	  "of \"name = value\" lines.\n" },
-	{ "load", cmd_load, "FILE",
+	{ "load", cmd_load, "[--missing-ok] FILE",
 	  "Load the settings of FILE (\"-\": standard input).  The whole file is\n"
-	  "checked first: on an error its line is reported and nothing is written.\n" },
+	  "checked first: on an error its line is reported and nothing is written.\n"
+	  "If the device refuses a value, the settings written so far are put back\n"
+	  "as they were.  \"fuse = not-set\" leaves an unset fuse unset.\n"
+	  "      --missing-ok      a FILE that does not exist is no error: do nothing\n" },
 	{ "reset", cmd_reset, "",
 	  "Restore the factory settings (the recovery from E-B31).\n" },
 	{ "clear", cmd_clear, "",
 	  "Clear latched faults (a latched short-circuit trip).\n" },
-	{ "on", cmd_on, "",
+	{ "on", cmd_switch, "",
 	  "Turn the soft switch on.\n" },
-	{ "off", cmd_off, "",
+	{ "off", cmd_switch, "",
 	  "Turn the soft switch off: as if the remote input were off.\n" },
 	{ "explain", cmd_explain, "[CODE]",
 	  "Explain CODE (E-B31, A-A12, ...): what it means and what to do.\n"
@@ -73,15 +82,20 @@ static const char common_help[] =
 	"  -r, --sysfs-root DIR    sysfs is at DIR (default: $BMSCTL_SYSFS_ROOT or /sys)\n"
 	"  -h, --help              this help\n";
 
+static void verrmsg(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int errmsg(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verrmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return code;
 }
 
@@ -89,11 +103,10 @@ int usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	verrmsg(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s %s%s--help'.\n", progname, cmd ? cmd : "", cmd ? " " : "");
+	fprintf(stderr, "Try '%s %s%s--help'.\n", progname, cmd ? cmd : "", cmd ? " " : "");
 	return EXIT_USAGE;
 }
 
@@ -125,6 +138,36 @@ static void command_help(const struct command *c)
 {
 	printf("Usage: %s [OPTIONS] %s %s\n\n%s\n%s", progname, c->name, c->synopsis,
 	       c->help, common_help);
+}
+
+/*
+ * The options every command takes, before the command or after it (@c:
+ * the command, NULL before it).  Returns -1 to go on, else the exit code.
+ */
+static int common_option(struct bmsctl *ctl, int opt, const char *arg,
+			 const struct command *c)
+{
+	const char *cmd = c ? c->name : NULL;
+
+	switch (opt) {
+	case 'd':
+		if (!*arg)
+			return usage_error(cmd, "option '--device' needs a name, not ''");
+		ctl->device = arg;
+		return -1;
+	case 'r':
+		if (!*arg)
+			return usage_error(cmd, "option '--sysfs-root' needs a directory, not ''");
+		ctl->sysfs_root = arg;
+		return -1;
+	case 'h':
+		if (c)
+			command_help(c);
+		else
+			print_usage(stdout);
+		return EXIT_OK;
+	}
+	return usage_error(cmd, "unknown option");
 }
 
 static const struct cmd_option common_options[] = {
@@ -175,14 +218,12 @@ int parse_options(struct bmsctl *ctl, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
-			ctl->device = optarg;
-			break;
 		case 'r':
-			ctl->sysfs_root = optarg;
-			break;
 		case 'h':
-			command_help(command_find(cmd));
-			return EXIT_OK;
+			ret = common_option(ctl, c, optarg, command_find(cmd));
+			if (ret >= 0)
+				return ret;
+			break;
 		case ':':
 			return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
 		case '?':
@@ -207,18 +248,77 @@ int check_operands(const char *cmd, int have, int min, int max)
 	return 0;
 }
 
+/*
+ * Everything written to standard output must have got there: a full disk
+ * or a closed pipe is a failure.  Returns 0 or EXIT_RUNTIME.
+ */
+int stdout_check(void)
+{
+	if (fflush(stdout) || ferror(stdout))
+		return errmsg(EXIT_RUNTIME, "cannot write to standard output: %s",
+			      strerror(errno ? errno : EIO));
+	return 0;
+}
+
+static int finish(int ret)
+{
+	int err = stdout_check();
+
+	return ret ? ret : err;
+}
+
+/* The length of the UTF-8 sequence at @s, 0 if it is not a valid one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* No overlong forms, no surrogates, nothing past U+10FFFF. */
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* @s as a JSON string; a byte that is not UTF-8 becomes U+FFFD. */
 void json_string(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
 
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
+	fputc('"', f);
+	while (*p) {
+		size_t n = utf8_len(p);
+
+		if (!n) {
+			fputs("\\ufffd", f);
+			p++;
+		} else if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else {
+			fwrite(p, 1, n, f);
+			p += n;
+		}
 	}
 	fputc('"', f);
 }
@@ -234,7 +334,7 @@ int main(int argc, char **argv)
 	};
 	struct bmsctl ctl = { .sysfs_root = getenv("BMSCTL_SYSFS_ROOT") };
 	const struct command *c;
-	int opt;
+	int opt, ret;
 
 	if (!ctl.sysfs_root || !*ctl.sysfs_root)
 		ctl.sysfs_root = "/sys";
@@ -243,17 +343,15 @@ int main(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "+:d:r:hv", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			ctl.device = optarg;
-			break;
 		case 'r':
-			ctl.sysfs_root = optarg;
-			break;
 		case 'h':
-			print_usage(stdout);
-			return EXIT_OK;
+			ret = common_option(&ctl, opt, optarg, NULL);
+			if (ret >= 0)
+				return finish(ret);
+			break;
 		case 'v':
 			printf("%s %s\n", progname, BMSCTL_VERSION);
-			return EXIT_OK;
+			return finish(EXIT_OK);
 		case ':':
 			return usage_error(NULL, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -266,17 +364,17 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[optind], "help")) {
 		if (optind + 1 >= argc) {
 			print_usage(stdout);
-			return EXIT_OK;
+			return finish(EXIT_OK);
 		}
 		c = command_find(argv[optind + 1]);
 		if (!c)
 			return usage_error(NULL, "unknown command '%s'", argv[optind + 1]);
 		command_help(c);
-		return EXIT_OK;
+		return finish(EXIT_OK);
 	}
 
 	c = command_find(argv[optind]);
 	if (!c)
 		return usage_error(NULL, "unknown command '%s'", argv[optind]);
-	return c->run(&ctl, argc - optind, argv + optind);
+	return finish(c->run(&ctl, argc - optind, argv + optind));
 }

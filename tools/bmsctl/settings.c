@@ -51,32 +51,52 @@ struct setting {
 
 /* ---- choices ------------------------------------------------------------ */
 
-/* Compare ignoring case, spaces, '-' and '_': "2 x 7.5 a" is "2x7.5A". */
-static bool loose_equal(const char *a, const char *b)
+static const char *skip_spaces(const char *p)
 {
-	for (;;) {
-		while (*a == ' ' || *a == '-' || *a == '_' || *a == '\t')
-			a++;
-		while (*b == ' ' || *b == '-' || *b == '_' || *b == '\t')
-			b++;
-		if (!*a || !*b)
-			return !*a && !*b;
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+	while (*p == ' ')
+		p++;
+	return p;
+}
+
+/*
+ * Is @in the choice @c as people write it?  Case does not matter, a '-'
+ * may be written '_' or ' ', the 'x' of "2x7.5A" may have spaces around
+ * it, and the unit @unit may be left out or have a space before it:
+ * "2 x 7.5 a" and "2x7.5" are "2x7.5A", "not available" is "not-available".
+ */
+static bool loose_equal(const char *in, const char *c, const char *unit)
+{
+	const char *a = in, *b;
+
+	for (b = c; *b; b++) {
+		if (unit && !strcmp(b, unit)) {
+			a = skip_spaces(a);
+			return !*a || !strcasecmp(a, unit);
+		}
+		if (*b == 'x' && b > c && isdigit((unsigned char)b[-1])) {
+			a = skip_spaces(a);
+			if (tolower((unsigned char)*a) != 'x')
+				return false;
+			a = skip_spaces(a + 1);
+			continue;
+		}
+		if (*b == '-') {
+			if (*a != '-' && *a != '_' && *a != ' ')
+				return false;
+		} else if (tolower((unsigned char)*a) != tolower((unsigned char)*b)) {
 			return false;
+		}
 		a++;
-		b++;
 	}
+	return !*a;
 }
 
 static int parse_choice(const struct setting *s, const char *in, char *out, size_t size)
 {
-	char with_unit[VALUE_MAX];
 	const char *const *c;
 
-	/* "125" is "125A": the unit may be left out. */
-	snprintf(with_unit, sizeof(with_unit), "%s%s", in, s->unit ? s->unit : "");
 	for (c = s->choices; *c; c++) {
-		if (loose_equal(in, *c) || (s->unit && loose_equal(with_unit, *c))) {
+		if (loose_equal(in, *c, s->unit)) {
 			snprintf(out, size, "%s", *c);
 			return 0;
 		}
@@ -196,7 +216,8 @@ static const char *const switch_choices[] = { "on", "off", NULL };
 
 /* In the order load writes them: the soft switch last. */
 static const struct setting settings[] = {
-	{ "fuse", "fuse_rating", "A", fuse_choices, "not-set", 0, 0, "not-set",
+	{ "fuse", "fuse_rating", "A", fuse_choices, "not-set", 0, 0,
+	  "not-set or the board's preset",
 	  "the alternator fuse fitted; sets the alternator current limit",
 	  parse_choice, format_choice },
 	{ "prealarm-usage", "prealarm_usage", NULL, usage_choices, NULL, 0, 0, "use",
@@ -257,11 +278,16 @@ static void describe(const struct setting *s, char *out, size_t size)
 
 /* Parse @in for @s; on error say why, naming @where. Returns 0 or -errno. */
 static int setting_parse(const struct setting *s, const char *in, char *out, size_t size,
-			 const char *where)
+			 const char *where, bool allow_unset)
 {
 	char accepts[256];
 	int ret;
 
+	/* What save writes for a setting never set: load leaves it so. */
+	if (allow_unset && s->unset && !strcmp(in, s->unset)) {
+		snprintf(out, size, "%s", s->unset);
+		return 0;
+	}
 	ret = s->parse(s, in, out, size);
 	if (!ret)
 		return 0;
@@ -406,7 +432,7 @@ int cmd_list(struct bmsctl *ctl, int argc, char **argv)
 		{ NULL, 0, 0 },
 	};
 	struct list_opts o = { 0 };
-	char value[VALUE_MAX], accepts[256];
+	char values[NUM_SETTINGS][VALUE_MAX], accepts[256];
 	const struct setting *s;
 	int ret, first;
 	size_t i;
@@ -435,25 +461,25 @@ int cmd_list(struct bmsctl *ctl, int argc, char **argv)
 		return EXIT_OK;
 	}
 
+	/* Every value first: a table is printed whole or not at all. */
 	ret = device_open(ctl);
+	for (i = 0; !ret && i < NUM_SETTINGS; i++)
+		ret = setting_read(ctl, &settings[i], values[i], sizeof(values[i]));
 	if (ret)
 		return ret;
 	if (!o.json)
-		printf("%-16s %-22s %-4s %-22s %s\n", "NAME", "VALUE", "UNIT", "DEFAULT",
+		printf("%-16s %-22s %-4s %-30s %s\n", "NAME", "VALUE", "UNIT", "DEFAULT",
 		       "CHOICES/RANGE");
 	else
 		printf("[");
 	for (i = 0; i < NUM_SETTINGS; i++) {
 		s = &settings[i];
-		ret = setting_read(ctl, s, value, sizeof(value));
-		if (ret)
-			return ret;
 		if (o.json) {
-			list_json(s, value, !i);
+			list_json(s, values[i], !i);
 			continue;
 		}
 		describe(s, accepts, sizeof(accepts));
-		printf("%-16s %-22s %-4s %-22s %s\n", s->name, value, s->unit ? s->unit : "-",
+		printf("%-16s %-22s %-4s %-30s %s\n", s->name, values[i], s->unit ? s->unit : "-",
 		       s->def, accepts);
 	}
 	if (o.json)
@@ -494,7 +520,7 @@ static int set_value(struct bmsctl *ctl, const char *cmd, const char *name, cons
 	s = setting_lookup(cmd, name);
 	if (!s)
 		return EXIT_USAGE;
-	if (setting_parse(s, in, raw, sizeof(raw), ""))
+	if (setting_parse(s, in, raw, sizeof(raw), "", false))
 		return usage_error(cmd, "nothing was written");
 	ret = device_open(ctl);
 	return ret ? ret : setting_write(ctl, s, raw);
@@ -511,7 +537,8 @@ int cmd_set(struct bmsctl *ctl, int argc, char **argv)
 	return ret ? ret : set_value(ctl, argv[0], argv[first], argv[first + 1]);
 }
 
-static int switch_cmd(struct bmsctl *ctl, int argc, char **argv)
+/* on and off: the command is the value of the soft switch. */
+int cmd_switch(struct bmsctl *ctl, int argc, char **argv)
 {
 	int ret, first;
 
@@ -522,53 +549,72 @@ static int switch_cmd(struct bmsctl *ctl, int argc, char **argv)
 	return ret ? ret : set_value(ctl, argv[0], "soft-switch", argv[0]);
 }
 
-int cmd_on(struct bmsctl *ctl, int argc, char **argv)
-{
-	return switch_cmd(ctl, argc, argv);
-}
-
-int cmd_off(struct bmsctl *ctl, int argc, char **argv)
-{
-	return switch_cmd(ctl, argc, argv);
-}
-
 /* ---- reset, clear -------------------------------------------------------- */
 
-static int action_cmd(struct bmsctl *ctl, int argc, char **argv, const char *file)
+/* Write "1" to @file; with @show, print the settings in force after. */
+static int action_cmd(struct bmsctl *ctl, int argc, char **argv, const char *file,
+		      bool show)
 {
 	int ret, first;
 
 	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
 	if (ret >= 0)
-		return ret;
+		return ret;	/* --help, or a usage error */
 	ret = check_operands(argv[0], argc - first, 0, 0);
 	if (!ret)
 		ret = device_open(ctl);
 	if (!ret)
 		ret = attr_write(ctl->battery, file, "1");
+	if (!ret && show)
+		ret = print_all(ctl);
 	return ret;
 }
 
+/* Reset shows the factory settings now in force. */
 int cmd_reset(struct bmsctl *ctl, int argc, char **argv)
 {
-	int ret = action_cmd(ctl, argc, argv, "reset");
-
-	/* Show the factory settings now in force (not after --help). */
-	return ret || !ctl->name[0] ? ret : print_all(ctl);
+	return action_cmd(ctl, argc, argv, "reset", true);
 }
 
 int cmd_clear(struct bmsctl *ctl, int argc, char **argv)
 {
-	return action_cmd(ctl, argc, argv, "clear");
+	return action_cmd(ctl, argc, argv, "clear", false);
 }
 
 /* ---- save, load ------------------------------------------------------------ */
 
+/*
+ * Where to write @path: the file a symbolic link points to (replacing the
+ * link by a file would cut it off), else @path itself.
+ */
+static int save_target(const char *path, char *target, size_t size)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) || !S_ISLNK(st.st_mode)) {
+		if (snprintf(target, size, "%s", path) >= (int)size)
+			return errmsg(EXIT_RUNTIME, "%s: %s", path, strerror(ENAMETOOLONG));
+		return 0;
+	}
+	real = realpath(path, NULL);
+	if (!real)
+		return errmsg(EXIT_RUNTIME, "cannot resolve the link %s: %s", path,
+			      strerror(errno));
+	if (snprintf(target, size, "%s", real) >= (int)size) {
+		free(real);
+		return errmsg(EXIT_RUNTIME, "%s: %s", path, strerror(ENAMETOOLONG));
+	}
+	free(real);
+	return 0;
+}
+
 int cmd_save(struct bmsctl *ctl, int argc, char **argv)
 {
-	char values[NUM_SETTINGS][VALUE_MAX], tmp[PATH_MAX];
+	char values[NUM_SETTINGS][VALUE_MAX], target[PATH_MAX], tmp[PATH_MAX + 8];
 	const char *path;
 	int ret, first, fd = -1;
+	mode_t mask;
 	FILE *f;
 	size_t i;
 
@@ -588,14 +634,17 @@ int cmd_save(struct bmsctl *ctl, int argc, char **argv)
 	if (!strcmp(path, "-")) {
 		f = stdout;
 	} else {
-		if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp))
-			return errmsg(EXIT_RUNTIME, "%s: %s", path, strerror(ENAMETOOLONG));
+		ret = save_target(path, target, sizeof(target));
+		if (ret)
+			return ret;
+		snprintf(tmp, sizeof(tmp), "%s.XXXXXX", target);
 		fd = mkstemp(tmp);
 		if (fd < 0)
 			return errmsg(EXIT_RUNTIME, "cannot create %s: %s", tmp, strerror(errno));
-		fchmod(fd, 0644);	/* mkstemp's 0600 would hide a plain text file */
-		f = fdopen(fd, "w");
-		if (!f) {
+		/* mkstemp makes it 0600: give it the mode a new file gets. */
+		mask = umask(0);
+		umask(mask);
+		if (fchmod(fd, 0666 & ~mask) || !(f = fdopen(fd, "w"))) {
 			ret = errno;
 			close(fd);
 			unlink(tmp);
@@ -610,17 +659,17 @@ int cmd_save(struct bmsctl *ctl, int argc, char **argv)
 		fprintf(f, "%s = %s\n", settings[i].name, values[i]);
 
 	if (f == stdout)
-		return fflush(f) ? errmsg(EXIT_RUNTIME, "standard output: %s", strerror(errno)) : 0;
+		return stdout_check();
 	if (ferror(f) || fflush(f) || fsync(fd)) {
 		ret = errno ? errno : EIO;
 		fclose(f);
 		unlink(tmp);
-		return errmsg(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
+		return errmsg(EXIT_RUNTIME, "cannot write %s: %s", target, strerror(ret));
 	}
-	if (fclose(f) || rename(tmp, path)) {
+	if (fclose(f) || rename(tmp, target)) {
 		ret = errno;
 		unlink(tmp);
-		return errmsg(EXIT_RUNTIME, "cannot write %s: %s", path, strerror(ret));
+		return errmsg(EXIT_RUNTIME, "cannot write %s: %s", target, strerror(ret));
 	}
 	return EXIT_OK;
 }
@@ -640,9 +689,10 @@ static char *trim(char *s)
 
 /*
  * Read a settings file whole; on the first error, say which line and why.
- * @raw gets the values for the files, @given which settings the file sets.
+ * @raw gets the values for the files, @given which settings the file sets
+ * (on which line, from 1).
  */
-static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], bool *given)
+static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], unsigned int *given)
 {
 	char line[LINE_MAX_LEN + 2], where[PATH_MAX + 32];
 	bool have_version = false;
@@ -688,9 +738,9 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], bool *gi
 			return errmsg(EXIT_RUNTIME, "%sunknown setting '%s'", where, name);
 		if (given[s - settings])
 			return errmsg(EXIT_RUNTIME, "%s%s is set twice", where, name);
-		if (setting_parse(s, trim(eq + 1), raw[s - settings], VALUE_MAX, where))
+		if (setting_parse(s, trim(eq + 1), raw[s - settings], VALUE_MAX, where, true))
 			return EXIT_RUNTIME;
-		given[s - settings] = true;
+		given[s - settings] = lineno;
 	}
 	if (ferror(f))
 		return errmsg(EXIT_RUNTIME, "cannot read %s: %s", path, strerror(errno));
@@ -700,16 +750,92 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], bool *gi
 	return 0;
 }
 
+/* The value in the file of each setting, as the device holds it. */
+static int read_raw_all(const struct bmsctl *ctl, char raw[][VALUE_MAX])
+{
+	char value[VALUE_MAX];
+	size_t i;
+
+	for (i = 0; i < NUM_SETTINGS; i++) {
+		/* Read through the table: an unexpected value is refused here. */
+		int ret = setting_read(ctl, &settings[i], value, sizeof(value));
+		if (ret)
+			return ret;
+		ret = attr_read(ctl->battery, settings[i].file, raw[i], VALUE_MAX);
+		if (ret < 0)
+			return errmsg(EXIT_RUNTIME, "cannot read %s/%s: %s", ctl->battery,
+				      settings[i].file, strerror(-ret));
+	}
+	return 0;
+}
+
+/*
+ * Put the settings back as @old has them after a load failed part-way;
+ * @written: the settings the load wrote.  A setting that was never set
+ * (an unset fuse) cannot be written back: the factory reset brings it
+ * back, then every other setting the reset changed is written again.
+ * Returns 0 if all of them are back.
+ */
+static int load_rollback(const struct bmsctl *ctl, char old[][VALUE_MAX], const bool *written)
+{
+	bool reset = false;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < NUM_SETTINGS; i++)
+		if (written[i] && settings[i].unset && !strcmp(old[i], settings[i].unset))
+			reset = true;
+	if (reset && attr_write(ctl->battery, "reset", "1"))
+		return EXIT_RUNTIME;
+	for (i = 0; i < NUM_SETTINGS; i++) {
+		char now[VALUE_MAX];
+
+		if (settings[i].unset && !strcmp(old[i], settings[i].unset))
+			continue;
+		/* After the reset, each setting the reset changed. */
+		if (!written[i] && (!reset || (attr_read(ctl->battery, settings[i].file, now,
+							  sizeof(now)) >= 0 &&
+					       !strcmp(now, old[i]))))
+			continue;
+		if (attr_write(ctl->battery, settings[i].file, old[i]))
+			ret = EXIT_RUNTIME;
+	}
+	return ret;
+}
+
+struct load_opts {
+	bool missing_ok;
+};
+
+enum { OPT_MISSING_OK = 256 };
+
+static int load_option(void *data, int opt, const char *arg)
+{
+	struct load_opts *o = data;
+
+	(void)arg;
+	if (opt != OPT_MISSING_OK)
+		return EXIT_USAGE;
+	o->missing_ok = true;
+	return 0;
+}
+
 int cmd_load(struct bmsctl *ctl, int argc, char **argv)
 {
-	char raw[NUM_SETTINGS][VALUE_MAX];
-	bool given[NUM_SETTINGS] = { false };
+	static const struct cmd_option opts[] = {
+		{ "missing-ok", no_argument, OPT_MISSING_OK },
+		{ NULL, 0, 0 },
+	};
+	char raw[NUM_SETTINGS][VALUE_MAX], old[NUM_SETTINGS][VALUE_MAX];
+	unsigned int given[NUM_SETTINGS] = { 0 };
+	bool written[NUM_SETTINGS] = { false };
+	struct load_opts o = { false };
 	const char *path;
 	int ret, first;
 	FILE *f;
 	size_t i;
 
-	ret = parse_options(ctl, argc, argv, NULL, NULL, NULL, &first);
+	ret = parse_options(ctl, argc, argv, opts, load_option, &o, &first);
 	if (ret >= 0)
 		return ret;
 	ret = check_operands(argv[0], argc - first, 1, 1);
@@ -722,6 +848,8 @@ int cmd_load(struct bmsctl *ctl, int argc, char **argv)
 		path = "standard input";
 	} else {
 		f = fopen(path, "re");
+		if (!f && errno == ENOENT && o.missing_ok)
+			return EXIT_OK;
 		if (!f)
 			return errmsg(EXIT_RUNTIME, "cannot open %s: %s", path, strerror(errno));
 	}
@@ -731,9 +859,42 @@ int cmd_load(struct bmsctl *ctl, int argc, char **argv)
 	if (ret)
 		return errmsg(ret, "%s: nothing was written", path);
 
+	/* The settings as they are, to put them back if a write fails. */
 	ret = device_open(ctl);
-	for (i = 0; !ret && i < NUM_SETTINGS; i++)
-		if (given[i])
-			ret = setting_write(ctl, &settings[i], raw[i]);
-	return ret;
+	if (!ret)
+		ret = read_raw_all(ctl, old);
+	if (ret)
+		return errmsg(ret, "%s: nothing was written", path);
+
+	/* An unset setting is left alone; it cannot be unset once set. */
+	for (i = 0; i < NUM_SETTINGS; i++) {
+		const struct setting *s = &settings[i];
+
+		if (given[i] && s->unset && !strcmp(raw[i], s->unset)) {
+			if (strcmp(old[i], s->unset))
+				return errmsg(EXIT_RUNTIME,
+					      "%s:%u: %s = %s, but it is %s on the device and only 'bmsctl reset' unsets it: nothing was written",
+					      path, given[i], s->name, s->unset, old[i]);
+			given[i] = 0;
+		}
+	}
+
+	for (i = 0; i < NUM_SETTINGS; i++) {
+		if (!given[i])
+			continue;
+		ret = attr_write(ctl->battery, settings[i].file, raw[i]);
+		if (ret)
+			break;
+		written[i] = true;
+	}
+	if (ret) {
+		if (load_rollback(ctl, old, written))
+			return errmsg(EXIT_RUNTIME,
+				      "%s: loading %s failed, and so did putting back the settings as they were: the device is partly loaded (see bmsctl list)",
+				      path, settings[i].name);
+		return errmsg(EXIT_RUNTIME,
+			      "%s: loading %s failed: the settings written before it were put back as they were",
+			      path, settings[i].name);
+	}
+	return print_all(ctl);
 }

@@ -36,9 +36,9 @@ struct snapshot {
 	struct reading system_mv;
 	struct reading temp_mc;
 	struct reading current_percent;
-	char soft_switch[16];
-	char system[16];
-	char fuse[16];
+	char soft_switch[NAME_MAX_LEN];
+	char system[NAME_MAX_LEN];
+	char fuse[NAME_MAX_LEN];
 	char codes[ATTR_MAX];
 };
 
@@ -67,16 +67,6 @@ static int read_number(const char *dir, const char *attr, struct reading *r)
 	return 0;
 }
 
-static int read_hwmon(const struct bmsctl *ctl, const char *type, const char *label,
-		      struct reading *r)
-{
-	char attr[32];
-
-	if (hwmon_find(ctl, type, label, attr, sizeof(attr)))
-		attr[0] = '\0';
-	return read_number(ctl->hwmon, attr, r);
-}
-
 static int snapshot_read(const struct bmsctl *ctl, struct snapshot *s)
 {
 	int ret;
@@ -95,14 +85,14 @@ static int snapshot_read(const struct bmsctl *ctl, struct snapshot *s)
 	if (!ret)
 		ret = read_number(ctl->alternator, "online", &s->alternator_online);
 	if (!ret)
-		ret = read_hwmon(ctl, "in", "system", &s->system_mv);
+		ret = read_number(ctl->hwmon, ctl->hwmon_system, &s->system_mv);
 	if (!ret)
 		ret = read_text(ctl->battery, "fuse_rating", s->fuse, sizeof(s->fuse));
 	/* No percentage of an unknown limit: "set the fuse type" first. */
 	if (!ret && strcmp(s->fuse, "not-set"))
 		ret = read_number(ctl->battery, "alternator_current_percent", &s->current_percent);
 	if (!ret)
-		ret = read_hwmon(ctl, "temp", "bms", &s->temp_mc);
+		ret = read_number(ctl->hwmon, ctl->hwmon_temp, &s->temp_mc);
 	if (!ret)
 		ret = read_text(ctl->battery, "codes", s->codes, sizeof(s->codes));
 	return ret;
@@ -114,17 +104,22 @@ static long long to_milli(long long micro)
 	return (micro + (micro < 0 ? -500 : 500)) / 1000;
 }
 
-/* "13.20 V" from millivolts, or "n/a". */
-static void print_volts(FILE *f, const char *what, const struct reading *mv)
+/*
+ * "13.20 V" from a reading in units of @per_uv microvolts (1: microvolts,
+ * 1000: millivolts), or "n/a".  Rounded once, to the hundredths shown:
+ * 13 204 500 uV is 13.20 V.
+ */
+static void print_volts(FILE *f, const char *what, const struct reading *r, long long per_uv)
 {
-	long long cv;
+	long long uv, cv;
 
 	fprintf(f, "  %-18s ", what);
-	if (!mv->ok) {
+	if (!r->ok) {
 		fprintf(f, "n/a");
 		return;
 	}
-	cv = (mv->v + (mv->v < 0 ? -5 : 5)) / 10;
+	uv = r->v * per_uv;
+	cv = (uv + (uv < 0 ? -5000 : 5000)) / 10000;
 	fprintf(f, "%s%lld.%02lld V", cv < 0 ? "-" : "", llabs(cv) / 100, llabs(cv) % 100);
 }
 
@@ -144,21 +139,18 @@ static const char *next_code(const char **p, char *code, size_t size)
 
 static void status_text(FILE *f, const struct bmsctl *ctl, const struct snapshot *s)
 {
-	struct reading mv;
-	char code[16];
+	char code[ATTR_MAX];
 	const char *p = s->codes;
 	bool any = false;
 
 	fprintf(f, "Smart BMS %s\n", ctl->name);
-	mv = (struct reading){ to_milli(s->battery_uv.v), s->battery_uv.ok };
-	print_volts(f, "Battery", &mv);
+	print_volts(f, "Battery", &s->battery_uv, 1);
 	fprintf(f, "\n  %-18s %s\n  %-18s %s\n", "Soft switch", s->soft_switch,
 		"System+", s->system);
-	mv = (struct reading){ to_milli(s->alternator_uv.v), s->alternator_uv.ok };
-	print_volts(f, "Alternator", &mv);
+	print_volts(f, "Alternator", &s->alternator_uv, 1);
 	fprintf(f, "%s\n", s->alternator_online.ok && s->alternator_online.v ?
 		", charging" : "");
-	print_volts(f, "System+ voltage", &s->system_mv);
+	print_volts(f, "System+ voltage", &s->system_mv, 1000);
 	fprintf(f, "\n  %-18s ", "Charge current");
 	if (s->current_percent.ok)
 		fprintf(f, "%lld %% of the limit (fuse %s)\n", s->current_percent.v, s->fuse);
@@ -195,7 +187,7 @@ static void json_number(FILE *f, const char *key, const struct reading *r, bool 
 static void status_json(FILE *f, const struct bmsctl *ctl, const struct snapshot *s)
 {
 	const char *p = s->codes;
-	char code[16];
+	char code[ATTR_MAX];
 	bool first = true;
 
 	fprintf(f, "{\"device\": ");
@@ -287,7 +279,7 @@ int cmd_status(struct bmsctl *ctl, int argc, char **argv)
 		return errmsg(EXIT_RUNTIME, "out of memory");
 	printf("%s\n", out);
 	free(out);
-	return fflush(stdout) ? errmsg(EXIT_RUNTIME, "standard output: %s", strerror(errno)) : 0;
+	return stdout_check();
 }
 
 /* ---- monitor ------------------------------------------------------------ */
@@ -430,7 +422,8 @@ static int monitor_wait(const struct bmsctl *ctl, struct pollfd *pfd, int n,
 	return 0;
 }
 
-static void print_update(const struct bmsctl *ctl, const char *out, bool tty)
+/* Returns 0, or EXIT_RUNTIME when standard output cannot take it. */
+static int print_update(const struct bmsctl *ctl, const char *out, bool tty)
 {
 	struct timespec ts;
 
@@ -443,7 +436,7 @@ static void print_update(const struct bmsctl *ctl, const char *out, bool tty)
 	} else {
 		printf("%s\n\n", out);
 	}
-	fflush(stdout);
+	return stdout_check();
 }
 
 int cmd_monitor(struct bmsctl *ctl, int argc, char **argv)
@@ -500,9 +493,11 @@ int cmd_monitor(struct bmsctl *ctl, int argc, char **argv)
 		}
 		/* One update per change: notifications come in bursts. */
 		if (!last || strcmp(out, last)) {
-			print_update(ctl, out, tty);
+			ret = print_update(ctl, out, tty);
 			free(last);
 			last = out;
+			if (ret)
+				break;
 			if (o.count && ++shown >= o.count)
 				break;
 		} else {
