@@ -232,7 +232,7 @@ def test_settings(b, battery):
         result(False, 'list --json parses', f'{e}: {out!r}')
         return
     want = {
-        'fuse': ('not-set', 'A', 'not-set'),
+        'fuse': ('not-set', 'A', "not-set or the board's preset"),
         'prealarm-usage': ('use', None, 'use'),
         'prealarm-output': ('continuous', None, 'continuous'),
         'charge-limit': ('14.2V', 'V', '14.2V'),
@@ -243,8 +243,23 @@ def test_settings(b, battery):
         s = j.get(name, {})
         result((s.get('value'), s.get('unit'), s.get('default')) == (value, unit, default),
                f'list --json: {name}', repr(s))
-    result(j.get('fuse', {}).get('choices') == BATTERY['fuse_rating_available'].split(),
-           'list --json: the fuse choices are the driver\'s', repr(j.get('fuse')))
+    # bmsctl uses the choices it claims: list --values gives the same ones,
+    # set accepts each and writes it as is, and refuses a value that is not one.
+    for name, s in j.items():
+        if 'choices' not in s:
+            continue
+        rc, out, _ = b.run('list', '--values', name, root=False)
+        result(out.split() == s['choices'], f'list --values {name} is list --json\'s choices',
+               f'{out.split()} != {s["choices"]}')
+        file = os.path.join(battery, FILE_OF[name])
+        before = read(file)
+        for choice in s['choices']:
+            rc, out, err = b.run('set', name, choice)
+            expect(f'set {name} {choice} (a choice list --json claims)', rc, 0,
+                   read(file) == choice, f'{read(file)!r} {err}')
+        write(file, before)
+        refused(b, battery, f'set {name}: a value that is no choice', ['set', name, 'zz'], 2,
+                [' '.join(s['choices'])])
     result(j.get('charge-limit', {}).get('min') == '13.0V' and j['charge-limit'].get('max') == '15.3V',
            'list --json: the charge limit range', repr(j.get('charge-limit')))
     rc, out, _ = b.run('list', '--names', root=False)
@@ -260,12 +275,17 @@ def test_settings(b, battery):
     cases = [
         ('fuse', '2x7.5A', '2x7.5A', '2x7.5A'),
         ('fuse', '2 x 15 a', '2x15A', '2x15A'),
+        ('fuse', '2 x 10A', '2x10A', '2x10A'),
+        ('fuse', '80 A', '80A', '80A'),
         ('fuse', '125', '125A', '125A'),
         ('charge-limit', '14.6V', '14600000', '14.6V'),
         ('charge-limit', '14250mV', '14250000', '14.25V'),
         ('charge-limit', '13', '13000000', '13.0V'),
         ('charge-limit', '15.3 V', '15300000', '15.3V'),
         ('prealarm-usage', 'not available', 'not-available', 'not-available'),
+        ('prealarm-usage', 'Not_Available', 'not-available', 'not-available'),
+        ('soft-switch', 'ON', 'on', 'on'),
+
         ('prealarm-output', 'intermittent', 'intermittent', 'intermittent'),
         ('remote-function', 'everything', 'everything', 'everything'),
         ('soft-switch', 'off', 'off', 'off'),
@@ -344,6 +364,34 @@ def test_monitor(b, battery):
         result(ok, 'monitor --json: the first object', repr(out))
     except ValueError as e:
         result(False, 'monitor --json: the first object', f'{e}: {out!r} {err!r}')
+    # Field by field what status --json says, plus the time.
+    rc, sout, _ = b.run('status', '--json')
+    t0 = time.time()
+    rc2, mout, err = b.run('monitor', '--json', '--count', '1')
+    try:
+        s, m = json.loads(sout), json.loads(mout)
+        t = m.pop('time', None)
+        result(rc == 0 and rc2 == 0 and m == s, 'monitor --json is status --json field by field',
+               f'{m} != {s}')
+        result(isinstance(t, (int, float)) and t0 - 1 <= t <= time.time() + 1,
+               'monitor --json: time is now, in seconds since the epoch', repr(t))
+    except ValueError as e:
+        result(False, 'monitor --json is status --json field by field', f'{e}: {mout!r} {err!r}')
+    # --interval reads the measurements again (a plain file never notifies).
+    p = subprocess.Popen([b.binary, '--sysfs-root', b.root, 'monitor', '--json',
+                          '--interval', '0.2', '--count', '2'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(0.5)
+    write(os.path.join(battery, 'voltage_now'), '13300000')
+    try:
+        out, err = p.communicate(timeout=5)
+        lines = [json.loads(l) for l in out.splitlines()]
+        result(p.returncode == 0 and [l['battery_mv'] for l in lines] == [13200, 13300],
+               'monitor --interval --count 2: a new measurement, then it stops', repr(out))
+    except (subprocess.TimeoutExpired, ValueError) as e:
+        p.kill()
+        result(False, 'monitor --interval --count 2: a new measurement, then it stops', repr(e))
+    write(os.path.join(battery, 'voltage_now'), BATTERY['voltage_now'])
     # Plain files never wake poll(): an idle monitor must not spin.
     p = subprocess.Popen([b.binary, '--sysfs-root', b.root, 'monitor', '--json'],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -369,11 +417,15 @@ def test_bad_input(b, battery, tmp):
     for value in ('14.2X', '14,2V', 'abc', '', '14.2VV', '-14.2V', '14.2000001V', '0x14'):
         refused(b, battery, f'malformed charge limit {value!r}', ['set', 'charge-limit', value],
                 2, ['malformed', 'charge-limit'])
-    for value in ('3x10A', '125AA', '2x7.5 A x', 'not-set', ''):
+    for value in ('3x10A', '125AA', '2x7.5 A x', 'not-set', '', '1 2 5', '12 5A', '2x7 .5A'):
         refused(b, battery, f'malformed fuse {value!r}', ['set', 'fuse', value], 2,
                 ['invalid value', 'fuse', '2x7.5A'])
     refused(b, battery, 'bad soft switch value', ['set', 'soft-switch', 'maybe'], 2,
             ["'maybe'", 'on off'])
+    for name, value in (('soft-switch', 'o-n'), ('prealarm-usage', 'u_s_e'),
+                        ('prealarm-usage', 'notavailable'), ('soft-switch', 'o n')):
+        refused(b, battery, f'{name} {value!r}: separators only where the choice has one',
+                ['set', name, value], 2, [f"'{value}'"])
 
     # Settings files: the line of the first error, and nothing written.
     bad = os.path.join(tmp, 'bad.conf')
@@ -452,6 +504,241 @@ def test_devices(binary, tmp):
     shutil.rmtree(root)
 
 
+def run_bytes(b, *args, stdout=subprocess.PIPE, umask=None, user=None, timeout=20):
+    """bmsctl with its standard output as bytes (or to @stdout)."""
+    def pre():
+        if umask is not None:
+            os.umask(umask)
+        if user is not None:
+            os.setgid(user)
+            os.setuid(user)
+    p = subprocess.run([b.binary, '--sysfs-root', b.root] + list(args), stdout=stdout,
+                       stderr=subprocess.PIPE, preexec_fn=pre, timeout=timeout)
+    return p.returncode, p.stdout, p.stderr.decode(errors='replace')
+
+
+def test_unset_fuse(b, battery, tmp):
+    """save then load on a device whose fuse was never set (the boot restore)."""
+    for f, v in (('fuse_rating', 'not-set'), ('prealarm_usage', 'use'),
+                 ('prealarm_output', 'continuous'), ('constant_charge_voltage_max', '14200000'),
+                 ('remote_function', 'alternator-and-system'), ('soft_switch', 'on')):
+        write(os.path.join(battery, f), v)
+    path = os.path.join(tmp, 'unset.conf')
+    rc, _, err = b.run('save', path)
+    expect('reset, save: fuse = not-set saved', rc, 0, 'fuse = not-set\n' in open(path).read(), err)
+    fuse = os.path.join(battery, 'fuse_rating')
+    before, mtime = snapshot(battery), os.stat(fuse).st_mtime_ns
+    time.sleep(0.01)
+    rc, out, err = b.run('load', path)
+    expect('reset, save, load exits 0 and changes nothing', rc, 0, snapshot(battery) == before,
+           f'{snapshot(battery)} != {before} {err}')
+    result(os.stat(fuse).st_mtime_ns == mtime, 'load: fuse = not-set writes nothing to fuse_rating')
+    result('fuse = not-set' in out, 'load: an unset fuse is shown unset', repr(out))
+    write(fuse, '80A')
+    refused(b, battery, 'load: fuse = not-set while the fuse is set', ['load', path], 1,
+            [f'{path}:4:', 'fuse = not-set', '80A', 'reset', 'nothing was written'])
+    write(fuse, 'not-set')
+
+
+def make_accessible(path, top):
+    """Let an unprivileged user into @path (and its parents up to @top)."""
+    for d, dirs, files in os.walk(path):
+        os.chmod(d, 0o777)
+        for f in files:
+            if not os.path.islink(os.path.join(d, f)):
+                os.chmod(os.path.join(d, f), 0o666)
+    p = path
+    while p != top and p != '/':
+        os.chmod(p, 0o777)
+        p = os.path.dirname(p)
+
+
+def test_rollback(b, battery, tmp):
+    """A write refused part-way: the settings written before it go back."""
+    nobody = 65534 if os.geteuid() == 0 else None
+    make_accessible(b.root, '/tmp')
+    make_accessible(tmp, '/tmp')
+    path = os.path.join(tmp, 'rollback.conf')
+    with open(path, 'w') as f:
+        f.write('bmsctl-settings 1\nfuse = 60A\nprealarm-usage = not-available\n'
+                'prealarm-output = intermittent\ncharge-limit = 14.4V\n'
+                'remote-function = everything\nsoft-switch = off\n')
+    os.chmod(path, 0o644)
+    for fuse in ('100A', 'not-set'):
+        write(os.path.join(battery, 'fuse_rating'), fuse)
+        write(os.path.join(battery, 'reset'), '')
+        make_accessible(battery, '/tmp')
+        before = snapshot(battery)
+        # remote_function, the fifth of six, cannot be written (but read).
+        os.chmod(os.path.join(battery, 'remote_function'), 0o444)
+        rc, out, err = run_bytes(b, 'load', path, user=nobody)
+        os.chmod(os.path.join(battery, 'remote_function'), 0o666)
+        after = snapshot(battery)
+        if fuse == 'not-set':
+            # A fake tree cannot reset: the rollback asked the driver to.
+            result(read(os.path.join(battery, 'reset')) == '1',
+                   'load failing part-way, fuse not set: rolled back with a reset')
+            after['fuse_rating'] = 'not-set' if after['fuse_rating'] == '60A' else '?'
+        expect(f'load failing part-way (fuse {fuse}): exits 1', rc, 1)
+        result(after == before, f'load failing part-way (fuse {fuse}): every setting put back',
+               f'{before} -> {after}')
+        result('remote-function' in err and 'put back' in err,
+               f'load failing part-way (fuse {fuse}): says what happened', repr(err))
+    write(os.path.join(battery, 'fuse_rating'), 'not-set')
+
+
+def test_install(b, tmp):
+    """make install, and the boot-time restore's unit run by hand."""
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    dest = os.path.join(tmp, 'dest')
+    p = subprocess.run(['make', '-s', '-C', os.path.join(top, 'tools/bmsctl'),
+                        f'O={os.path.dirname(b.binary)}', f'DESTDIR={dest}', 'PREFIX=/usr',
+                        'install'], capture_output=True, text=True)
+    result(p.returncode == 0, 'make install DESTDIR PREFIX=/usr', p.stderr)
+    files = {
+        'usr/sbin/bmsctl': None, 'usr/share/man/man8/bmsctl.8': None,
+        'usr/share/bash-completion/completions/bmsctl': None,
+        'usr/lib/systemd/system/bmsctl-restore@.service': None,
+        'usr/lib/udev/rules.d/90-bmsctl-restore.rules': None,
+    }
+    for f in files:
+        result(os.path.isfile(os.path.join(dest, f)), f'make install: /{f}')
+    unit = open(os.path.join(dest, 'usr/lib/systemd/system/bmsctl-restore@.service')).read()
+    rule = open(os.path.join(dest, 'usr/lib/udev/rules.d/90-bmsctl-restore.rules')).read()
+    result('@' not in unit.replace('restore@', ''), 'make install: the unit has no placeholder left',
+           repr(unit))
+    result('@' not in rule.replace('restore@', ''), 'make install: the rule has no placeholder left',
+           repr(rule))
+    result('SYSTEMD_WANTS}+="bmsctl-restore@%b.service"' in rule and 'DRIVERS=="smartbms"' in rule,
+           'make install: the rule starts the unit for the BMS', repr(rule))
+    execs = [l.split('=', 1)[1] for l in unit.splitlines() if l.startswith('ExecStart=')]
+    result(len(execs) == 1 and execs[0].startswith('/usr/sbin/bmsctl ') and
+           '/etc/bmsctl/%i.conf' in execs[0], 'make install: ExecStart runs the installed bmsctl',
+           repr(execs))
+    if len(execs) != 1:
+        return
+    # Run it as systemd would for "bms", on a fake tree and a config dir of ours.
+    root, batteries = make_tree()
+    etc = os.path.join(tmp, 'etc-bmsctl')
+    os.makedirs(etc, exist_ok=True)
+    argv = [a.replace('%i', 'bms').replace('/etc/bmsctl', etc) for a in execs[0].split()]
+    argv = [dest + argv[0], '--sysfs-root', root] + argv[1:]
+    before = snapshot(batteries['bms'])
+    p = subprocess.run(argv, capture_output=True, text=True)
+    result(p.returncode == 0 and snapshot(batteries['bms']) == before and not p.stderr,
+           'the unit\'s ExecStart without a settings file: exit 0, nothing done',
+           f'{p.returncode} {p.stderr!r}')
+    with open(os.path.join(etc, 'bms.conf'), 'w') as f:
+        f.write('bmsctl-settings 1\nfuse = 2x20A\ncharge-limit = 14.5V\n')
+    p = subprocess.run(argv, capture_output=True, text=True)
+    result(p.returncode == 0 and read(os.path.join(batteries['bms'], 'fuse_rating')) == '2x20A' and
+           read(os.path.join(batteries['bms'], 'constant_charge_voltage_max')) == '14500000',
+           'the unit\'s ExecStart loads the settings file', f'{p.returncode} {p.stderr!r}')
+    shutil.rmtree(root)
+
+
+def test_output_errors(b, battery, tmp):
+    with open('/dev/full', 'wb') as full:
+        for args in (['list'], ['list', '--json'], ['status'], ['status', '--json'],
+                     ['save', '-'], ['get', 'fuse'], ['explain'], ['--help'], ['list', '--help']):
+            try:
+                rc, _, err = run_bytes(b, *args, stdout=full, timeout=10)
+            except subprocess.TimeoutExpired:
+                rc, err = 'timeout', ''
+            expect(f'{" ".join(args)} >/dev/full', rc, 1, 'standard output' in err, repr(err))
+        for args in (['monitor', '--json'], ['monitor']):
+            try:
+                rc, _, err = run_bytes(b, *args, stdout=full, timeout=5)
+            except subprocess.TimeoutExpired:
+                rc, err = 'still running after 5 s', ''
+            expect(f'{" ".join(args)} >/dev/full stops', rc, 1, 'standard output' in err, repr(err))
+
+
+def test_values(b, battery, tmp):
+    # Rounded once, to the hundredths shown.
+    for uv, shown in (('13204500', '13.20 V'), ('13205000', '13.21 V'), ('13194999', '13.19 V')):
+        write(os.path.join(battery, 'voltage_now'), uv)
+        rc, out, _ = b.run('status')
+        result(f'Battery            {shown}' in out, f'status: {uv} uV is {shown}', repr(out))
+    write(os.path.join(battery, 'voltage_now'), BATTERY['voltage_now'])
+
+    # Values too long for bmsctl are an error, not cut short.
+    write(os.path.join(battery, 'fuse_rating'), '2x' + '7' * 200 + 'A')
+    rc, out, err = b.run('status')
+    expect('status: a fuse value longer than any is refused', rc, 1,
+           'fuse_rating' in err and out == '', repr(err))
+    write(os.path.join(battery, 'fuse_rating'), 'not-set')
+    write(os.path.join(battery, 'system_status'), 'o' + 'n' * 100)
+    rc, out, err = b.run('status')
+    expect('status: a System+ state longer than any is refused', rc, 1, 'system_status' in err,
+           repr(err))
+    write(os.path.join(battery, 'system_status'), 'on')
+    long_code = 'X-Y' + '9' * 40
+    write(os.path.join(battery, 'codes'), f'E-B31 {long_code}')
+    rc, out, _ = b.run('status', '--json')
+    codes = json.loads(out)['codes'] if rc == 0 else []
+    result([c['code'] for c in codes] == ['E-B31', long_code], 'status --json: a long code name whole',
+           repr(codes))
+    # Bytes that are not UTF-8 still make valid JSON.
+    write(os.path.join(battery, 'codes'), b'E-B31 \xff\xfeZ\n')
+    rc, out, _ = run_bytes(b, 'status', '--json')
+    try:
+        codes = json.loads(out.decode('utf-8'))['codes']
+        result(rc == 0 and codes[1]['code'] == '\ufffd\ufffdZ', 'status --json: non-UTF-8 escaped',
+               repr(codes))
+    except ValueError as e:
+        result(False, 'status --json: non-UTF-8 escaped', f'{e}: {out!r}')
+    write(os.path.join(battery, 'codes'), '')
+
+    # list prints whole or not at all.
+    f = os.path.join(battery, 'soft_switch')
+    os.unlink(f)
+    os.mkdir(f)
+    rc, out, err = b.run('list')
+    expect('list: the last setting unreadable: nothing printed', rc, 1,
+           out == '' and 'soft_switch' in err, repr(out))
+    os.rmdir(f)
+    write(f, 'on')
+
+    rc, _, err = b.run('--sysfs-root', '', 'status', root=False)
+    expect('--sysfs-root \'\' is refused', rc, 2, 'sysfs-root' in err, repr(err))
+    rc, _, err = b.run('status', '--sysfs-root', '', root=False)
+    expect('status --sysfs-root \'\' is refused', rc, 2, 'sysfs-root' in err, repr(err))
+    rc, out, _ = b.run('list', '--help')
+    result('--json' in out, 'list --help names --json (the completion reads it)', repr(out))
+    write(os.path.join(battery, 'reset'), '')
+    rc, out, _ = b.run('reset', '--help')
+    expect('reset --help: only the help', rc, 0, out.startswith('Usage:') and 'fuse =' not in out and
+           read(os.path.join(battery, 'reset')) == '', repr(out))
+
+    # save: the umask, and a symbolic link stays one.
+    for mask, mode in ((0o077, 0o600), (0o022, 0o644), (0o002, 0o664)):
+        path = os.path.join(tmp, f'umask{mask:o}.conf')
+        rc, _, err = run_bytes(b, 'save', path, umask=mask)
+        got = os.stat(path).st_mode & 0o777 if rc == 0 else None
+        result(got == mode, f'save with umask {mask:03o}: mode {mode:o}', f'{got} {err}')
+    target = os.path.join(tmp, 'real.conf')
+    link = os.path.join(tmp, 'link.conf')
+    write(target, 'old')
+    os.symlink('real.conf', link)
+    rc, _, err = b.run('save', link)
+    expect('save through a symbolic link', rc, 0, os.path.islink(link) and
+           'bmsctl-settings 1' in read(target), err)
+
+
+def test_many_devices(binary):
+    root, _ = make_tree(tuple(f'bms{i:02}' for i in range(17)))
+    b = Bmsctl(binary, root)
+    rc, _, err = b.run('--device', 'bms00', 'status')
+    expect('17 BMSes: an error, not a device ignored', rc, 1, 'more than 16' in err, repr(err))
+    shutil.rmtree(root)
+    root, _ = make_tree(tuple(f'bms{i:02}' for i in range(16)))
+    b = Bmsctl(binary, root)
+    rc, out, err = b.run('--device', 'bms15', 'get', 'fuse')
+    expect('16 BMSes: each can be used', rc, 0, out == 'not-set\n', repr(err))
+    shutil.rmtree(root)
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit('usage: host-test.py BMSCTL')
@@ -468,8 +755,14 @@ def main():
         test_explain(b)
         test_monitor(b, battery)
         test_bad_input(b, battery, tmp)
+        test_unset_fuse(b, battery, tmp)
+        test_values(b, battery, tmp)
+        test_output_errors(b, battery, tmp)
+        test_rollback(b, battery, tmp)
         shutil.rmtree(root)
         test_devices(binary, tmp)
+        test_many_devices(binary)
+        test_install(b, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     sys.exit(1 if failures else 0)
