@@ -110,6 +110,30 @@ check_eq "status --json: a percentage once the fuse is set" alternator_current_p
 	"$(json "$TMPDIR/status.json" | grep '^alternator_current_percent=')"
 check "list shows every setting" test "$(bmsctl list | grep -cE '^(fuse|prealarm-usage|prealarm-output|charge-limit|remote-function|soft-switch) ')" -eq 6
 
+# list --json: every setting, its value the driver's, its choices the
+# driver's *_available (this fails if either side changes).
+bmsctl list --json >"$TMPDIR/list.json"
+check "list --json parses" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$TMPDIR/list.json"
+# list_field NAME FIELD: a field of one setting of list --json (lists space-separated).
+list_field() {
+	python3 -c '
+import json, sys
+s = {x["name"]: x for x in json.load(open(sys.argv[1]))}[sys.argv[2]]
+v = s.get(sys.argv[3])
+print(" ".join(v) if isinstance(v, list) else v)
+' "$TMPDIR/list.json" "$1" "$2"
+}
+for pair in fuse:fuse_rating prealarm-usage:prealarm_usage prealarm-output:prealarm_output \
+	remote-function:remote_function soft-switch:soft_switch; do
+	name=${pair%%:*} file=${pair#*:}
+	check_eq "list --json: $name's choices are the driver's ${file}_available" \
+		"$(bms_get "${file}_available")" "$(list_field "$name" choices)"
+	check_eq "list --values $name is ${file}_available" \
+		"$(bms_get "${file}_available")" "$(bmsctl list --values "$name" | tr '\n' ' ' | sed 's/ $//')"
+	check_eq "list --json: $name's value" "$(bms_get "$file")" "$(list_field "$name" value)"
+done
+check_eq "list --json: charge-limit's value" 14.6V "$(list_field charge-limit value)"
+
 refused "unknown command" 2 frobnicate
 refused "unknown setting" 2 set volume 11
 refused "out-of-range charge limit" 2 set charge-limit 15.4V
@@ -130,6 +154,15 @@ check_eq "reset: factory remote function" alternator-and-system "$(bms_get remot
 check "load" bmsctl load "$conf"
 check_eq "load restores every setting" "$saved" "$(snapshot)"
 
+# A device whose fuse was never set: what the boot-time restore meets.
+bmsctl reset >/dev/null
+check "reset, save (fuse not set)" bmsctl save "$TMPDIR/unset.conf"
+check "reset, save: fuse = not-set" grep -qx "fuse = not-set" "$TMPDIR/unset.conf"
+before=$(snapshot)
+check "reset, save, load exits 0" bmsctl load "$TMPDIR/unset.conf"
+check_eq "reset, save, load changes nothing" "$before" "$(snapshot)"
+bmsctl load "$conf" >/dev/null
+
 sed 's/^charge-limit = .*/charge-limit = 12V/' "$conf" >"$TMPDIR/bad.conf"
 bmsctl reset >/dev/null
 refused "load: one bad line among good ones" 1 load "$TMPDIR/bad.conf"
@@ -139,13 +172,30 @@ refused "load: a file that is not there" 1 load "$TMPDIR/missing.conf"
 
 # --- clear, on, off, explain ----------------------------------------------------------
 
+# clear: latch A-A12 first (3 short-circuit trips within 60 s: the driver
+# retries after 10 s, so holding the line high trips at 0, 10 and 20 s).
+# Latched: A-A12 with no retry pending.
+# shellcheck disable=SC2317 # called through wait_eq
+latched() {
+	[ "$(bms_get codes)" = A-A12 ] && ! grep -q short-circuit-retry "$(bms_attr timers)" &&
+		echo latched
+}
+line_set short-circuit 1
+wait_eq "clear: a short circuit held for 20 s latches A-A12" latched 30 latched
+line_set short-circuit 0
+sleep 11	# past the 10 s retry: only the latch holds it now
+check_eq "clear: A-A12 still latched after the retry time" A-A12 "$(bms_get codes)"
 check "clear" bmsctl clear
+wait_eq "clear: A-A12 drops" "" 2 bms_get codes
 check_eq "off" "soft-switch = off" "$(bmsctl off)"
 wait_eq "off: System+ goes off" off 3 bms_get system_status
 check_eq "on" "soft-switch = on" "$(bmsctl on)"
 wait_eq "on: System+ comes back" on 3 bms_get system_status
 check "explain E-B31" grep -q "bmsctl reset" <(bmsctl explain E-B31)
 check_eq "explain: all eight codes" 8 "$(bmsctl explain | grep -c '^[EAW]-[AB][0-9]* (')"
+bmsctl explain X-Y99 >/dev/null 2>"$TMPDIR/err"
+check_eq "explain an unknown code: exit status 2 (usage)" 2 "$?"
+check "explain an unknown code: the message names it" grep -q "unknown code 'X-Y99'" "$TMPDIR/err"
 
 # --- monitor --------------------------------------------------------------------------
 
@@ -164,6 +214,41 @@ seen() {
 	done
 	fail "monitor --json sees $what: not after 4 s"
 }
+
+# monitor --json: field by field what status --json says, plus the time.
+bmsctl status --json >"$TMPDIR/status.json"
+bmsctl monitor --json --count 1 >"$TMPDIR/monitor1.json"
+check_eq "monitor --json --count 1: one object" 1 "$(wc -l <"$TMPDIR/monitor1.json")"
+check_eq "monitor --json is status --json field by field, plus its time" ok "$(python3 -c '
+import json, sys, time
+s, m = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+t = m.pop("time", None)
+print("ok" if m == s and isinstance(t, (int, float)) and abs(t - time.time()) < 60
+      else f"{m} != {s}, time {t}")
+' "$TMPDIR/status.json" "$TMPDIR/monitor1.json")"
+# --interval reads the measurements again: a new battery voltage shows.
+bmsctl monitor --json --interval 0.2 --count 2 >"$TMPDIR/monitor2.json" &
+mon=$!
+sleep 1
+adc_set battery 13.3V
+for ((i = 0; i < 100; i++)); do
+	kill -0 "$mon" 2>/dev/null || break
+	sleep 0.05
+done
+if kill -0 "$mon" 2>/dev/null; then
+	kill "$mon"
+	fail "monitor --interval 0.2 --count 2: still running after 5 s"
+fi
+wait "$mon" 2>/dev/null
+# The driver may filter: the second object shows a higher voltage, whatever its value.
+check_eq "monitor --interval 0.2 --count 2: the new voltage, then it stops" "13200 higher" \
+	"$(python3 -c '
+import json, sys
+v = [json.loads(l)["battery_mv"] for l in open(sys.argv[1])]
+print(v[0], "higher" if len(v) == 2 and v[1] > v[0] else v[1:])
+' "$TMPDIR/monitor2.json")"
+adc_set battery 13.2V
+sleep 1.5
 
 bmsctl monitor --json >"$TMPDIR/monitor.out" 2>&1 &
 mon=$!
