@@ -421,7 +421,7 @@ def test_bad_input(b, battery, tmp):
         refused(b, battery, f'malformed fuse {value!r}', ['set', 'fuse', value], 2,
                 ['invalid value', 'fuse', '2x7.5A'])
     refused(b, battery, 'bad soft switch value', ['set', 'soft-switch', 'maybe'], 2,
-            ["'maybe'", 'on off'])
+            ["'maybe'", 'off on'])
     for name, value in (('soft-switch', 'o-n'), ('prealarm-usage', 'u_s_e'),
                         ('prealarm-usage', 'notavailable'), ('soft-switch', 'o n')):
         refused(b, battery, f'{name} {value!r}: separators only where the choice has one',

@@ -212,7 +212,8 @@ static const char *const remote_choices[] = {
 	"alternator-and-system", "alternator-only", "everything", NULL
 };
 
-static const char *const switch_choices[] = { "on", "off", NULL };
+/* In the driver's order (soft_switch_available). */
+static const char *const switch_choices[] = { "off", "on", NULL };
 
 /* In the order load writes them: the soft switch last. */
 static const struct setting settings[] = {
