@@ -6,6 +6,10 @@
 #
 # Usage: boot.sh --out DIR --moddir DIR [--mode check|demo|reboot] [--timeout SEC]
 #                [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE]
+#                [--time-travel]
+# --time-travel runs the guest in simulated time (UML's basic time-travel
+# mode): its clock skips ahead whenever it is idle, so the driver's 10 s and
+# 30 s delays pass at once while every timer still fires in order.
 # --nvmem is the board EEPROM's contents at power-on (default: the factory
 # image of tests/board/mk-nvmem.py); the guest leaves the contents it had at
 # power-off in DIR/nvmem.img.
@@ -19,6 +23,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
 kdir=$cache/linux-6.12
 out='' moddir='' mode=check timeout=900 only='' console='' loglevel=7 nvmem=''
+time_travel=''
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,7 +35,8 @@ while [ $# -gt 0 ]; do
 	--console) console=1 ;;
 	--loglevel) loglevel=$2; shift ;;
 	--nvmem) nvmem=$(realpath "$2"); shift ;;
-	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE]" >&2
+	--time-travel) time_travel=time-travel ;;
+	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE] [--time-travel]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -68,6 +74,7 @@ cmdline=(
 	loglevel="$loglevel" panic=-1 kunit.enable=1
 	SMARTBMS_TOP="$top" SMARTBMS_OUT="$out" SMARTBMS_MODDIR="$moddir"
 	SMARTBMS_MODE="$mode" SMARTBMS_ONLY="$only" SMARTBMS_NVMEM="$out/nvmem-in.img"
+	${time_travel:+"$time_travel"}
 )
 
 status=0

@@ -9,7 +9,9 @@
 #   SMARTBMS_OUT     directory for results and logs (on the host)
 #   SMARTBMS_MODDIR  where the modules were built for this kernel
 #   SMARTBMS_MODE    check: run every test; demo: run tests/uml/demo.sh;
-#                    reboot: check the settings a check run left in the EEPROM
+#                    reboot: check the settings a check run left in the EEPROM;
+#                    scenarios: the manual's scenarios with the plant model
+#                    (tests/plant/scenarios.py; boot.sh --time-travel)
 #   SMARTBMS_ONLY    optional: run only the system tests whose name contains
 #                    one of these comma-separated words
 #   SMARTBMS_NVMEM   the board EEPROM's contents at power-on
@@ -94,10 +96,15 @@ selected() {
 run_system_test() {
 	local t=$1 name log rc n=0
 	shift
-	name=system/$(basename "$t" .sh)${1:+-$1}
+	name=$(basename "$t")
+	name=system/${name%.*}${1:+-$1}
 	log=$out/$name.log
 	mkdir -p "${log%/*}"
-	timeout 300 bash "$t" "$@" >"$log" 2>&1
+	case $t in
+	# Scenarios run in simulated time: hours of it pass in minutes.
+	*.py) timeout 36000 python3 "$t" "$@" >"$log" 2>&1 ;;
+	*) timeout 300 bash "$t" "$@" >"$log" 2>&1 ;;
+	esac
 	rc=$?
 	while IFS= read -r line; do
 		case $line in
@@ -132,6 +139,9 @@ run_system_test() {
 		;;
 	reboot)
 		run_system_test "$SMARTBMS_TOP/tests/uml/persist.sh" verify
+		;;
+	scenarios)
+		run_system_test "$SMARTBMS_TOP/tests/plant/scenarios.py"
 		;;
 	*)
 		run_kunit
