@@ -79,6 +79,11 @@ if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMA
 		result "not ok reboot: the first boot left no EEPROM image"
 	fi
 	guest+=("$out/reboot")
+	# The manual's scenarios with the plant model, in simulated time.
+	echo "check: the manual's scenarios on the simulated board (simulated time)" >&2
+	"$top/tests/uml/boot.sh" --out "$out/scenarios" --moddir "$build/um" \
+		--mode scenarios --time-travel --timeout 1800
+	guest+=("$out/scenarios")
 else
 	cat "$out/build-um.log" >&2
 	result "not ok build: modules against the bench kernel: see above"
