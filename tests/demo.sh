@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make demo`: set the bench up where something is missing, boot the
-# simulated board and show the BMS at work (tests/uml/demo.sh narrates from
+# simulated board and show the BMS at work (tests/plant/demo.py narrates from
 # inside the guest).  Exits non-zero if the demo or the kernel went wrong.
 
 set -uo pipefail
@@ -14,9 +14,10 @@ out=$build/demo
 
 "$top/tests/uml/setup.sh" || exit 1
 "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMARTBMS_TESTS=y || exit 1
+make -s -C "$top/tools/bmsctl" O="$build/bmsctl" || exit 1
 
 echo "demo: booting the simulated board (User-Mode Linux)"
-"$top/tests/uml/boot.sh" --out "$out" --moddir "$build/um" --mode demo \
+"$top/tests/uml/boot.sh" --out "$out" --moddir "$build/um" --mode demo --time-travel \
 	--timeout 300 --console --loglevel 1 |
 	grep --line-buffered '^demo' || true
 

@@ -113,11 +113,12 @@ class Scenario:
 
 
 def fresh(board, bms, **kw):
-    """Factory settings, faults cleared, remote on, and a new plant."""
-    bms.put('reset', 1)
-    bms.put('clear', 1)
+    """A new plant, remote on, then factory settings and faults cleared."""
     board.set_line('remote', 1)
     plant = Plant(board, **kw)
+    plant.run(1)
+    bms.put('reset', 1)
+    bms.put('clear', 1)
     plant.run(2)
     return plant
 

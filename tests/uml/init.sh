@@ -8,7 +8,7 @@
 #   SMARTBMS_TOP     the repository
 #   SMARTBMS_OUT     directory for results and logs (on the host)
 #   SMARTBMS_MODDIR  where the modules were built for this kernel
-#   SMARTBMS_MODE    check: run every test; demo: run tests/uml/demo.sh;
+#   SMARTBMS_MODE    check: run every test; demo: run tests/plant/demo.py;
 #                    reboot: check the settings a check run left in the EEPROM;
 #                    scenarios: the manual's scenarios with the plant model
 #                    (tests/plant/scenarios.py; boot.sh --time-travel)
@@ -134,7 +134,7 @@ run_system_test() {
 
 	case $SMARTBMS_MODE in
 	demo)
-		bash "$SMARTBMS_TOP/tests/uml/demo.sh" >/dev/console 2>&1 ||
+		python3 "$SMARTBMS_TOP/tests/plant/demo.py" >/dev/console 2>&1 ||
 			result "not ok demo: exited with status $?"
 		;;
 	reboot)
