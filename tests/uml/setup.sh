@@ -26,6 +26,8 @@ packages=(
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 	kmod xz-utils python3 device-tree-compiler dt-schema yamllint sparse clang
 	llvm lld
+	# Clients the guest runs against the driver (tests/system/clients.sh).
+	lm-sensors udev
 )
 
 missing_packages() {
