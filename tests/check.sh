@@ -79,10 +79,12 @@ if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMA
 		result "not ok reboot: the first boot left no EEPROM image"
 	fi
 	guest+=("$out/reboot")
-	# The manual's scenarios with the plant model, in simulated time.
+	# The manual's scenarios with the plant model, in simulated time, from
+	# an EEPROM whose settings went bad while the board was off.
 	echo "check: the manual's scenarios on the simulated board (simulated time)" >&2
+	python3 "$top/tests/board/mk-nvmem.py" "$out/nvmem-corrupt.img" --corrupt-settings
 	"$top/tests/uml/boot.sh" --out "$out/scenarios" --moddir "$build/um" \
-		--mode scenarios --time-travel --timeout 1800
+		--mode scenarios --time-travel --timeout 1800 --nvmem "$out/nvmem-corrupt.img"
 	guest+=("$out/scenarios")
 else
 	cat "$out/build-um.log" >&2

@@ -6,7 +6,10 @@ What a factory programs into a new BMS: a sound calibration record and the
 default settings, in the record layout of include/linux/power/smartbms-engine.h
 (header, payload, CRC-32), at the cell offsets of tests/board/smartbms-board.dts.
 
-Usage: mk-nvmem.py OUTPUT [--blank-settings]
+Usage: mk-nvmem.py OUTPUT [--blank-settings | --corrupt-settings]
+
+--corrupt-settings flips one bit of the settings record: a BMS that boots
+from it must show E-B31 (the scenario boot of make check starts so).
 """
 
 import struct
@@ -29,8 +32,9 @@ def record(magic, version, payload, size):
 
 
 def main():
-    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ['--blank-settings']):
-        sys.exit(__doc__.strip().splitlines()[-1])
+    if len(sys.argv) not in (2, 3) or \
+       sys.argv[2:] not in ([], ['--blank-settings'], ['--corrupt-settings']):
+        sys.exit('usage: mk-nvmem.py OUTPUT [--blank-settings | --corrupt-settings]')
     image = bytearray(b'\xff' * SIZE)
     # Calibration, version 1: the reference's calibrated value in uV.
     off, size = CALIBRATION
@@ -41,6 +45,8 @@ def main():
         off, size = SETTINGS
         payload = struct.pack('<5B3xI', 0, 0, 0, 0, 1, 14200000)
         image[off:off + size] = record(SETTINGS_MAGIC, 1, payload, size)
+        if '--corrupt-settings' in sys.argv:
+            image[off + 8] ^= 0x40
     with open(sys.argv[1], 'wb') as f:
         f.write(image)
 

@@ -151,6 +151,10 @@ def engine_start_to_lockout(s):
     s.check('... at %.2f V, not below 14.2 V' % volts, volts >= 14.2)
     s.eq('lock-out: alternator and System+ charging off, both disconnects on',
          '001110', s.gates())
+    p.charger_a = 5.0
+    p.run(1)
+    s.eq('a charger on System+ does not charge during the lock-out', 0.0, p.i_sys)
+    p.charger_a = 0.0
     # Loads bring the battery down; the release counts from the moment it is
     # at or below 13.7 V for good.
     p.direct_load_a = 25.0
@@ -319,6 +323,23 @@ def overtemperature(s):
     s.check('... not before it was below 85 C (coolest %.1f C)' % min(seen), min(seen) < 85.0)
 
 
+def cold_battery(s):
+    """A battery below 5 C does not allow charging: the alternator port,
+    System+ charging and the charge disconnect stop; loads keep running."""
+    p = fresh(s.board, s.bms, soc=0.6)
+    p.engine = True
+    p.charger_a = 10.0
+    s.wait(p, 'engine running, a charger on System+: both charge', 5,
+           lambda: s.gate('alternator-enable') and p.i_sys > 0)
+    p.battery_temp = 2.0
+    s.wait(p, 'the battery at 2 C drops charge-allowed: charging stops', 3,
+           lambda: s.gates() == '001100')
+    p.run(0.5)
+    s.eq('... no charge current flows', (0.0, 0.0), (p.i_alt, p.i_sys))
+    p.battery_temp = 10.0
+    s.wait(p, 'at 10 C charging comes back', 5, lambda: s.gates() == '111110')
+
+
 def starter_battery(s):
     """The alternator port stays off for a starter battery below 13 V or
     below the lithium bank: never a back-feed."""
@@ -356,36 +377,29 @@ def fuse_settings(s):
 
 
 def corrupt_settings_at_boot(s):
-    """Settings corrupted while the BMS was off: E-B31 and the defaults at
-    boot, and the manual's recovery, reset to defaults."""
-    p = fresh(s.board, s.bms, soc=0.6)
-    s.bms.put('fuse_rating', '80A')
-    # Unbind and bind: the driver stops and starts as at power-off and boot.
-    # (Not rmmod and insmod: loading the module a second time makes KASAN
-    # report a global-out-of-bounds write in load_module() on this UML
-    # bench, before any of the driver's code runs.)
-    dev = os.path.basename(os.path.realpath(os.path.join(s.bms.psy, 'device')))
-    write('/sys/bus/platform/drivers/smartbms/unbind', dev)
-    with open(EEPROM, 'r+b') as f:
-        f.seek(8)
-        b = f.read(1)[0]
-        f.seek(8)
-        f.write(bytes([b ^ 0x40]))
-    write('/sys/bus/platform/drivers/smartbms/bind', dev)
-    s.bms.find()
+    """The board booted from an EEPROM whose settings record is corrupt
+    (boot.sh --nvmem, made by mk-nvmem.py --corrupt-settings): E-B31 and the
+    defaults, then the manual's recovery, reset to defaults.  Runs first,
+    before anything resets the BMS."""
+    s.board.set_line('remote', 1)
+    p = Plant(s.board, soc=0.6)
     p.run(2)
-    s.check('E-B31 at boot', 'E-B31' in s.bms.codes(), ' '.join(s.bms.codes()))
+    s.check('E-B31 after booting with corrupt settings', 'E-B31' in s.bms.codes(),
+            ' '.join(s.bms.codes()))
     s.eq('the factory defaults are in force', 'not-set', s.bms.get('fuse_rating'))
-    explain = s.bms.bmsctl('status').stdout
-    s.check('bmsctl status explains E-B31', 'E-B31' in explain, explain)
+    status = s.bms.bmsctl('status').stdout
+    s.check('bmsctl status shows E-B31', 'E-B31' in status, status)
     s.eq('bmsctl reset', 0, s.bms.bmsctl('reset').returncode)
     p.run(2)
     s.check('E-B31 is gone', 'E-B31' not in s.bms.codes(), ' '.join(s.bms.codes()))
+    with open(EEPROM, 'rb') as f:
+        cell = f.read(32)
+    s.check('the EEPROM holds a settings record again', cell[:2] == b'ST', cell.hex())
 
 
-SCENARIOS = [engine_start_to_lockout, discharge_to_disconnect, prealarm_not_available,
-             intermittent_prealarm, short_circuit, remote_functions, overtemperature,
-             starter_battery, fuse_settings, corrupt_settings_at_boot]
+SCENARIOS = [corrupt_settings_at_boot, engine_start_to_lockout, discharge_to_disconnect,
+             prealarm_not_available, intermittent_prealarm, short_circuit, remote_functions,
+             overtemperature, cold_battery, starter_battery, fuse_settings]
 
 
 def main():
