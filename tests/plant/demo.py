@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from plant import Board, Plant  # noqa: E402
+from plant import Below, Board, Plant  # noqa: E402
 from scenarios import BMS  # noqa: E402
 
 
@@ -71,19 +71,10 @@ def main():
     frame(bms)
 
     p.direct_load_a = 15.0
-    below = [None]
-
-    def released():
-        if board.gate('alternator-enable'):
-            return True
-        if p.pack_v(p.i_alt + p.i_sys) > 13.7:
-            below[0] = None
-        elif below[0] is None:
-            below[0] = time.monotonic()
-        return False
+    released = Below(p, 13.7, lambda: board.gate('alternator-enable'))
     wait(p, 900, released, 'the release')
     say('a 15 A load brought the bank to 13.7 V (0.5 V under the limit); %.1f s later the '
-        'lock-out was released' % (time.monotonic() - below[0] if below[0] else 0))
+        'lock-out was released' % (time.monotonic() - (released.since or time.monotonic())))
     frame(bms)
 
     # Days later: the bank is down to 12 % and the starter battery rests.

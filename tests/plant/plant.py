@@ -247,3 +247,22 @@ class Plant:
             if time.monotonic() - start >= seconds:
                 return None if until else time.monotonic() - start
             time.sleep(STEP)
+
+
+class Below:
+    """A run() condition: DONE() holds.  Meanwhile it notes since when the
+    battery has been at or below LEVEL volts without a break (.since, the
+    start of the lock-out release's 10 s)."""
+
+    def __init__(self, plant, level, done):
+        self.plant, self.level, self.done, self.since = plant, level, done, None
+
+    def __call__(self):
+        if self.done():
+            return True
+        p = self.plant
+        if p.pack_v(p.i_alt + p.i_sys) > self.level:
+            self.since = None
+        elif self.since is None:
+            self.since = time.monotonic()
+        return False

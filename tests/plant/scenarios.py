@@ -19,7 +19,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from plant import Board, Plant, read, write  # noqa: E402
+from plant import Below, Board, Plant, read, write  # noqa: E402
 
 TOP = os.environ.get('SMARTBMS_TOP', os.path.join(os.path.dirname(__file__), '..', '..'))
 BMSCTL = os.path.join(TOP, 'build', 'bmsctl', 'bmsctl')
@@ -158,20 +158,11 @@ def engine_start_to_lockout(s):
     # Loads bring the battery down; the release counts from the moment it is
     # at or below 13.7 V for good.
     p.direct_load_a = 25.0
-    below = [None]
-
-    def released():
-        if s.gate('alternator-enable'):
-            return True
-        if p.pack_v(p.i_alt + p.i_sys) > 13.7:
-            below[0] = None
-        elif below[0] is None:
-            below[0] = time.monotonic()
-        return False
+    released = Below(p, 13.7, lambda: s.gate('alternator-enable'))
     took = s.wait(p, 'the lock-out is released', 900, released)
-    if took is not None and below[0] is not None:
+    if took is not None and released.since is not None:
         s.timing('lock-out release (0.5 V below the limit for 10 s)',
-                 time.monotonic() - below[0], 10.0)
+                 time.monotonic() - released.since, 10.0)
     s.eq('after the release: charging again', '111110', s.gates())
 
 
