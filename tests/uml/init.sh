@@ -49,6 +49,8 @@ private_tmpfs /tmp
 private_tmpfs /run
 mkdir -p /dev/shm && mount -t tmpfs tmpfs /dev/shm
 export TMPDIR=/dev/shm
+# Python run from the clone (tests/plant) writes no bytecode into it.
+export PYTHONDONTWRITEBYTECODE=1
 
 result() { printf '%s\n' "$*" >>"$results"; }
 
