@@ -10,6 +10,7 @@
 #   make check       set the bench up if needed and run every test
 #   make demo        set the bench up if needed and show the simulated BMS
 #   make mutate      prove the KUnit suites catch a broken rule (slow)
+#   make bench       benchmarks in the simulated board (slow, not in check)
 #   make setup       only set the bench up (packages, UML kernel)
 #   make clean       remove build output (the kernel cache stays)
 #
@@ -38,6 +39,9 @@ check:
 mutate:
 	tests/mutate.sh
 
+bench:
+	tests/bench/run.sh
+
 demo:
 	tests/demo.sh
 
@@ -49,4 +53,4 @@ clean:
 	$(MAKE) -C tools/bmsctl clean
 	@if test -f $(KDIR)/Makefile; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
-.PHONY: all bmsctl install uninstall modules check demo mutate setup clean
+.PHONY: all bmsctl install uninstall modules check demo mutate bench setup clean

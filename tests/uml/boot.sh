@@ -4,7 +4,8 @@
 # Boot the simulated board: the bench's UML kernel, the board devicetree and
 # tests/uml/init.sh, with the modules built by build-modules.sh.
 #
-# Usage: boot.sh --out DIR --moddir DIR [--mode check|demo|reboot] [--timeout SEC]
+# Usage: boot.sh --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench]
+#                [--timeout SEC]
 #                [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE]
 #                [--time-travel]
 # --time-travel runs the guest in simulated time (UML's basic time-travel
@@ -36,7 +37,7 @@ while [ $# -gt 0 ]; do
 	--loglevel) loglevel=$2; shift ;;
 	--nvmem) nvmem=$(realpath "$2"); shift ;;
 	--time-travel) time_travel=time-travel ;;
-	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE] [--time-travel]" >&2
+	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE] [--time-travel]" >&2
 	   exit 2 ;;
 	esac
 	shift

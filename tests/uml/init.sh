@@ -11,7 +11,8 @@
 #   SMARTBMS_MODE    check: run every test; demo: run tests/plant/demo.py;
 #                    reboot: check the settings a check run left in the EEPROM;
 #                    scenarios: the manual's scenarios with the plant model
-#                    (tests/plant/scenarios.py; boot.sh --time-travel)
+#                    (tests/plant/scenarios.py; boot.sh --time-travel);
+#                    bench: run the benchmarks (tests/bench/guest.sh)
 #   SMARTBMS_ONLY    optional: run only the system tests whose name contains
 #                    one of these comma-separated words
 #   SMARTBMS_NVMEM   the board EEPROM's contents at power-on
@@ -145,6 +146,10 @@ run_system_test() {
 	scenarios)
 		run_system_test "$SMARTBMS_TOP/tests/plant/scenarios.py"
 		;;
+	bench)
+		bash "$SMARTBMS_TOP/tests/bench/guest.sh" >"$out/bench.log" 2>&1 ||
+			result "not ok bench: tests/bench/guest.sh exited with status $?"
+		;;
 	*)
 		run_kunit
 		for t in "$SMARTBMS_TOP"/tests/system/*.sh; do
@@ -156,7 +161,8 @@ run_system_test() {
 	esac
 
 	# Unbinding and unloading are tested on every run, then leaks.
-	for m in smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
+	for m in smartbms-bench-floor smartbms-bench-poll \
+		 smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
 		 smartbms-sim-adc smartbms-sim-nvmem smartbms-sim-storm; do
 		grep -q "^${m//-/_} " /proc/modules || continue
 		# What the EEPROM holds at power-off.

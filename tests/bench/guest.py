@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The bench's tight loops, run inside the guest by tests/bench/guest.sh.
+
+Forks are expensive in the guest, so what repeats thousands of times runs
+here, in one process.  Every subcommand writes a trace_marker at the start
+of what it measures where the host needs one; the figures themselves come
+from the trace (tests/bench/report.py) or are printed here as JSON.
+
+  trips IRQ COUNT GATES-AT-REST [--floor] [--clear]
+      inject COUNT edges, one at a time, into IRQ (smartbms-sim-storm); after
+      each, kick the sampled loop until the gates are back at rest, so each
+      edge is a real trip.  At most 150 edges per second on a line, below
+      the driver's storm containment (200 per second).
+  wakeup IRQ COUNT GATES-AT-REST
+      the same edges; the time from the write that injects each to the
+      uevent and the poll() wake-up on system_status a client sees.
+  timers SECONDS
+      lock-out releases and pre-alarm leads, both running, for SECONDS.
+  tool COUNT CMD...
+      wall time of COUNT runs of CMD.
+"""
+
+import json
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+
+STORM = '/sys/kernel/debug/smartbms-sim-storm'
+MARKER = '/sys/kernel/tracing/trace_marker'
+MAX_RATE = 150          # edges per second on one line
+env = os.environ
+
+
+def now():
+    return time.clock_gettime_ns(time.CLOCK_MONOTONIC)
+
+
+def wr(path, val):
+    with open(path, 'w') as f:
+        f.write(val)
+
+
+def rd(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def marker(msg):
+    wr(MARKER, msg)
+
+
+class Gates:
+    """The gates' logical values, read without forking."""
+
+    def __init__(self):
+        self.dirs = env['BENCH_GATE_DIRS'].split()
+        self.low = [int(x) for x in env['BENCH_GATE_LOW'].split()]
+
+    def get(self):
+        return ''.join(str(int(rd(d + '/value')) ^ lo)
+                       for d, lo in zip(self.dirs, self.low))
+
+
+def kick():
+    wr(env['BENCH_DEBUGFS'] + '/loop_pause', '0')
+
+
+def rearm(gates, rest, timeout=15.0, clear=False):
+    """Kick the loop until the gates are back at rest."""
+    end = time.monotonic() + timeout
+    while gates.get() != rest:
+        if time.monotonic() > end:
+            return False
+        if clear:
+            wr(env['BENCH_PSY'] + '/clear', '1')
+            time.sleep(0.05)
+        else:
+            kick()
+            time.sleep(0.001)
+    return True
+
+
+def trips(argv):
+    irq, count, rest = argv[0], int(argv[1]), argv[2]
+    floor = '--floor' in argv
+    slow = '--clear' in argv   # short circuit: the product's 10 s retry
+    gates = Gates() if not floor else None
+    done = failed = 0
+    start = time.monotonic()
+    marker('bench trips irq=%s' % irq)
+    while done < count:
+        t0 = time.monotonic()
+        wr(STORM, '%s 1' % irq)
+        done += 1
+        if gates and not rearm(gates, rest, clear=slow):
+            failed += 1
+        # Pace below the storm containment.
+        wait = 1.0 / MAX_RATE - (time.monotonic() - t0)
+        if wait > 0:
+            time.sleep(wait)
+    print(json.dumps({'edges': done, 'not_rearmed': failed,
+                      'seconds': round(time.monotonic() - start, 3)}))
+
+
+def wakeup(argv):
+    irq, count, rest = argv[0], int(argv[1]), argv[2]
+    gates = Gates()
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, 15)
+    sock.bind((0, 1))
+    attr = open(env['BENCH_PSY'] + '/system_status', 'rb', buffering=0)
+    attr.read()
+    p = select.poll()
+    p.register(sock, select.POLLIN)
+    p.register(attr, select.POLLPRI | select.POLLERR)
+    psy = os.path.basename(os.path.realpath(env['BENCH_PSY']))
+    res = []
+    for _ in range(count):
+        # Drain what the last re-arm left.
+        while p.poll(0):
+            for fd, _ev in p.poll(0):
+                if fd == sock.fileno():
+                    sock.recv(8192)
+                else:
+                    attr.seek(0)
+                    attr.read()
+        uev = pol = None
+        t0 = now()
+        wr(STORM, '%s 1' % irq)
+        end = time.monotonic() + 2
+        while (uev is None or pol is None) and time.monotonic() < end:
+            for fd, _ev in p.poll(500):
+                t = now()
+                if fd == sock.fileno():
+                    msg = sock.recv(8192)
+                    if uev is None and b'change@' in msg and psy.encode() in msg:
+                        uev = t - t0
+                else:
+                    attr.seek(0)
+                    attr.read()
+                    if pol is None:
+                        pol = t - t0
+        res.append([uev, pol])
+        rearm(gates, rest)
+        time.sleep(1.0 / MAX_RATE)
+    print(json.dumps(res))
+
+
+def timers(argv):
+    """Lock-out release (10 s) and pre-alarm lead (30 s), concurrently.
+
+    Lock-out: battery to 14.3 V (above the 14.2 V charge limit) until
+    System+ charge drops, then to 13.2 V (below limit - 0.5 V): marker, and
+    System+ charge must come back 10 s later.  Pre-alarm: discharge-allowed
+    low: marker, and the load disconnect must drop 30 s later; then the
+    line high again until the loads are back.  Markers are written just
+    after the write that starts the delay, so a measured duration is never
+    longer than the true one: an early release cannot hide.
+    """
+    secs = float(argv[0])
+    battery = env['BENCH_ADC_BATTERY'] + '_raw'
+    dis_pull = env['BENCH_DISCHARGE_PULL']
+    dis_high, dis_low = env['BENCH_DISCHARGE_HIGH'], env['BENCH_DISCHARGE_LOW']
+    gates = Gates()
+    # Gate order: alternator, System+ charge, System+ discharge, load
+    # disconnect, charge disconnect, pre-alarm.
+    lo_state, lo_t = 'idle', 0.0
+    pa_state, pa_t = 'idle', 0.0
+    end = time.monotonic() + secs
+    runs = {'lockout': 0, 'prealarm': 0}
+    while True:
+        g = gates.get()
+        t = time.monotonic()
+        if lo_state == 'idle' and t < end - 12:
+            wr(battery, '14300000')
+            lo_state, lo_t = 'enter', t
+        elif lo_state == 'enter' and g[1] == '0':
+            wr(battery, '13200000')
+            marker('bench lockout start')
+            lo_state, lo_t = 'release', t
+        elif lo_state == 'release' and g[1] == '1':
+            runs['lockout'] += 1
+            lo_state = 'idle'
+        elif lo_state != 'idle' and t - lo_t > 20:
+            marker('bench lockout lost')
+            wr(battery, '13200000')
+            lo_state = 'idle'
+        if pa_state == 'idle' and t < end - 32:
+            wr(dis_pull, dis_low)
+            marker('bench prealarm start')
+            pa_state, pa_t = 'lead', t
+        elif pa_state == 'lead' and g[3] == '0':
+            runs['prealarm'] += 1
+            wr(dis_pull, dis_high)
+            pa_state = 'back'
+        elif pa_state == 'back' and g[3] == '1':
+            pa_state = 'idle'
+        elif pa_state == 'lead' and t - pa_t > 40:
+            marker('bench prealarm lost')
+            wr(dis_pull, dis_high)
+            pa_state = 'back'
+        if t > end and lo_state == 'idle' and pa_state == 'idle':
+            break
+        time.sleep(0.02)
+    print(json.dumps(runs))
+
+
+def tool(argv):
+    count, cmd = int(argv[0]), argv[1:]
+    res = []
+    for _ in range(count):
+        t0 = now()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True)
+        res.append(now() - t0)
+    print(json.dumps(res))
+
+
+if __name__ == '__main__':
+    {'trips': trips, 'wakeup': wakeup, 'timers': timers,
+     'tool': tool}[sys.argv[1]](sys.argv[2:])

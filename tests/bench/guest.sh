@@ -1,0 +1,179 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The benchmarks, inside the guest (tests/uml/init.sh, mode bench; the host
+# side is tests/bench/run.sh).  Each section leaves its raw data in
+# $SMARTBMS_OUT/bench/: kernel traces (tracefs, clock "mono") and JSON from
+# tests/bench/guest.py.  tests/bench/report.py turns them into the table.
+# Sizes come from $SMARTBMS_OUT/../config.sh when run.sh wrote one.
+
+# shellcheck source=tests/lib/board.sh
+. "$SMARTBMS_TOP/tests/lib/board.sh"
+
+N_TRIP=2000 N_SC=4 N_WAKE=200 T_TIMERS=200 T_IDLE=60 N_TOOL=100
+conf=$SMARTBMS_OUT/../config.sh
+# shellcheck source=/dev/null
+[ -f "$conf" ] && . "$conf"
+
+data=$SMARTBMS_OUT/bench
+mkdir -p "$data"
+T=/sys/kernel/tracing
+mountpoint -q "$T" || mount -t tracefs tracefs "$T"
+py() { python3 "$SMARTBMS_TOP/tests/bench/guest.py" "$@"; }
+say() { echo "bench: $*"; }
+irq_of() { awk -v l="$1" '$NF == l { sub(":", "", $1); print $1 }' /proc/interrupts; }
+node=$(basename "$(readlink -f "$BMS_PSY/device")")
+drv=/sys/bus/platform/drivers/smartbms
+
+# What guest.py needs, resolved once by board.sh.
+export BENCH_DEBUGFS=$BMS_DEBUGFS BENCH_PSY=$BMS_PSY
+BENCH_GATE_DIRS="" BENCH_GATE_LOW=""
+for g in $BMS_OUTPUTS; do
+	BENCH_GATE_DIRS="$BENCH_GATE_DIRS ${LINE_DIR[$g]}"
+	BENCH_GATE_LOW="$BENCH_GATE_LOW ${LINE_LOW[$g]}"
+done
+export BENCH_GATE_DIRS BENCH_GATE_LOW
+BENCH_ADC_BATTERY=$(adc_chan battery)
+export BENCH_ADC_BATTERY
+export BENCH_DISCHARGE_PULL=${LINE_DIR[discharge-allowed]}/pull
+if [ "${LINE_LOW[discharge-allowed]}" = 1 ]; then
+	export BENCH_DISCHARGE_HIGH=pull-down BENCH_DISCHARGE_LOW=pull-up
+else
+	export BENCH_DISCHARGE_HIGH=pull-up BENCH_DISCHARGE_LOW=pull-down
+fi
+
+# trace_start EVENT...: a fresh trace of just these events.
+trace_start() {
+	local e
+	echo 0 >"$T/tracing_on"
+	echo 0 >"$T/events/enable"
+	echo >"$T/set_event_pid"
+	echo mono >"$T/trace_clock"
+	echo 16384 >"$T/buffer_size_kb"
+	: >"$T/trace"
+	for e in "$@"; do
+		echo 1 >"$T/events/$e/enable"
+	done
+	echo 1 >"$T/tracing_on"
+}
+# trace_save NAME
+trace_save() {
+	echo 0 >"$T/tracing_on"
+	cat "$T/trace" >"$data/$1.trace"
+	echo 0 >"$T/events/enable"
+	: >"$T/trace"
+}
+# The board's gate numbers, for the traces.
+grep -E '^ gpio-[0-9]+ ' /sys/kernel/debug/gpio >"$data/gpio.txt"
+
+unbind() { echo "$node" >"$drv/unbind"; }
+rebind() {
+	echo "$node" >"$drv/bind"
+	BMS_PSY=$(bms_supply battery)
+	board_rest
+}
+
+# A busy userspace load: two spinning shells (the guest has one CPU).
+load_pids=()
+load_on() { local _; for _ in 1 2; do bash -c 'while :; do :; done' & load_pids+=($!); done; }
+load_off() { kill "${load_pids[@]}" 2>/dev/null; wait "${load_pids[@]}" 2>/dev/null; load_pids=(); }
+
+engine_running() { adc_set alternator 14.0V; wait_quiet alternator-enable 1 5; }
+
+# --- 1. trip latency, beside the floor ------------------------------------
+trip_case() {	# NAME LINE COUNT [--clear]
+	local name=$1 line=$2 n=$3 irq rest
+	shift 3
+	board_rest
+	engine_running
+	rest=$(gates)
+	irq=$(irq_of "$line")
+	echo "irq == $irq" >"$T/events/irq/filter"
+	trace_start irq/irq_handler_entry irq/irq_handler_exit gpio/gpio_value
+	py trips "$irq" "$n" "$rest" "$@" >"$data/trip-$name-$load.json"
+	trace_save "trip-$name-$load"
+	echo 0 >"$T/events/irq/filter"
+	say "trip $name ($load): $(cat "$data/trip-$name-$load.json")"
+}
+
+trip_floor() {
+	local irq
+	unbind
+	insmod "$SMARTBMS_MODDIR/tests/bench/smartbms-bench-floor.ko" \
+		line=charge-allowed gate=system-charge-enable || return 1
+	irq=$(irq_of smartbms-bench-floor)
+	echo "irq == $irq" >"$T/events/irq/filter"
+	trace_start irq/irq_handler_entry irq/irq_handler_exit gpio/gpio_value
+	py trips "$irq" "$N_TRIP" - --floor >"$data/trip-floor-$load.json"
+	trace_save "trip-floor-$load"
+	echo 0 >"$T/events/irq/filter"
+	rmmod smartbms-bench-floor
+	rebind
+	say "trip floor ($load): $(cat "$data/trip-floor-$load.json")"
+}
+
+for load in unloaded loaded; do
+	[ "$load" = loaded ] && load_on
+	trip_floor
+	trip_case charge-allowed charge-allowed "$N_TRIP"
+	trip_case remote remote "$N_TRIP"
+	trip_case short-circuit short-circuit "$N_SC" --clear
+	[ "$load" = loaded ] && load_off
+done
+
+# --- 2. edge to userspace ---------------------------------------------------
+board_rest
+echo "irq == $(irq_of charge-allowed)" >"$T/events/irq/filter"
+trace_start irq/irq_handler_entry
+py wakeup "$(irq_of charge-allowed)" "$N_WAKE" "$(gates)" >"$data/wakeup.json"
+trace_save wakeup
+echo 0 >"$T/events/irq/filter"
+say "edge to userspace: done"
+
+# --- 3. timer accuracy --------------------------------------------------------
+board_rest
+trace_start gpio/gpio_value
+py timers "$T_TIMERS" >"$data/timers.json"
+trace_save timers
+say "timers: $(cat "$data/timers.json")"
+
+# --- 4. idle cost -------------------------------------------------------------
+idle() {	# NAME
+	sleep 2
+	trace_start workqueue/workqueue_execute_start workqueue/workqueue_execute_end \
+		timer/timer_expire_entry
+	sleep "$T_IDLE"
+	trace_save "idle-$1"
+}
+board_rest
+idle rest
+adc_set alternator 14.0V
+adc_set alternator-current 20A
+adc_set battery 13.4V
+wait_quiet alternator-enable 1 5
+idle charging
+board_rest
+unbind
+insmod "$SMARTBMS_MODDIR/tests/bench/smartbms-bench-poll.ko"
+idle reference
+rmmod smartbms-bench-poll
+rebind
+say "idle: done"
+
+# --- 5. tool cost -------------------------------------------------------------
+bmsctl=$SMARTBMS_TOP/build/bmsctl/bmsctl
+board_rest
+py tool "$N_TOOL" cat "$BMS_PSY/uevent" >"$data/tool-cat.json"
+py tool "$N_TOOL" "$bmsctl" status >"$data/tool-status.json"
+py tool "$N_TOOL" "$bmsctl" status --json >"$data/tool-status-json.json"
+say "tool: done"
+
+# --- 6. memory one bound device allocates -----------------------------------
+unbind
+trace_start kmem/kmalloc kmem/kmem_cache_alloc kmem/kfree kmem/kmem_cache_free \
+	kmem/mm_page_alloc kmem/mm_page_free
+bash -c 'echo $$ >'"$T"'/set_event_pid; echo '"$node"' >'"$drv"'/bind'
+trace_save bind
+BMS_PSY=$(bms_supply battery)
+board_rest
+say "done"

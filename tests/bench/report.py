@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Turn one `make bench` run into its table (text and JSON).
+
+Usage: report.py GUEST-DIR KDIR MODDIR OUTDIR
+
+Reads the traces and JSON tests/bench/guest.sh left in GUEST-DIR/bench,
+the module files for the footprint, and writes OUTDIR/bench.txt and
+OUTDIR/bench.json; prints the text.  Exits 1 when the guest left no data,
+not when a target is missed: the table says which are.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+EV = re.compile(r'^\s*(\S.*?)-(\d+)\s+\[\d+\]\s+\S+\s+(\d+)\.(\d+): (\w+): (.*)$')
+
+
+def events(path):
+    with open(path) as f:
+        for line in f:
+            m = EV.match(line)
+            if m:
+                ts = int(m.group(3)) * 1000000 + int(m.group(4))     # us
+                yield ts, int(m.group(2)), m.group(5), m.group(6)
+
+
+def pct(vals, p):
+    if not vals:
+        return None
+    v = sorted(vals)
+    k = min(len(v) - 1, max(0, int(round(p / 100.0 * len(v) + 0.5)) - 1))
+    return v[k]
+
+
+def stats(vals):
+    return {'n': len(vals), 'p50': pct(vals, 50), 'p99': pct(vals, 99),
+            'max': max(vals) if vals else None, 'min': min(vals) if vals else None}
+
+
+def trip_latencies(path, floor):
+    """Entry of the handler to the last gate it changed (us)."""
+    state, lat = {}, []
+    entry, last, untripped = None, None, 0
+    for ts, _pid, ev, rest in events(path):
+        if ev == 'irq_handler_entry':
+            entry, last = ts, None
+        elif ev == 'gpio_value':
+            gpio, op, val = rest.split()
+            if op != 'set':
+                continue
+            changed = state.get(gpio) != val
+            state[gpio] = val
+            if entry is not None and (changed or floor):
+                last = ts
+        elif ev == 'irq_handler_exit' and entry is not None:
+            if last is None:
+                untripped += 1
+            else:
+                lat.append(last - entry)
+            entry = None
+    return lat, untripped
+
+
+def gpio_numbers(path):
+    num = {}
+    with open(path) as f:
+        for line in f:
+            m = re.match(r'\s*gpio-(\d+) \(([^|)\s]+)', line)
+            if m:
+                num[m.group(2)] = m.group(1)
+    return num
+
+
+def timer_runs(path, gpio):
+    """Observed durations (ms) from each start marker to its gate edge."""
+    want = {'lockout': (gpio['system-charge-enable'], None),
+            'prealarm': (gpio['load-disconnect'], None)}
+    state, start, out = {}, {}, {'lockout': [], 'prealarm': []}
+    for ts, _pid, ev, rest in events(path):
+        if ev == 'tracing_mark_write':
+            m = re.match(r'bench (\w+) (start|lost)', rest)
+            if m and m.group(2) == 'start':
+                start[m.group(1)] = ts
+            elif m:
+                start.pop(m.group(1), None)
+        elif ev == 'gpio_value':
+            g, op, val = rest.split()
+            if op != 'set':
+                continue
+            old = state.get(g)
+            state[g] = val
+            for rule, (num, _x) in want.items():
+                if g == num and old is not None and old != val and rule in start:
+                    out[rule].append((ts - start.pop(rule)) / 1000.0)
+    return out
+
+
+def idle_cost(path, fn):
+    runs, busy, t0, t1, st = 0, 0, None, None, None
+    for ts, _pid, ev, rest in events(path):
+        t0 = ts if t0 is None else t0
+        t1 = ts
+        if ev == 'workqueue_execute_start' and re.search(r'function %s\b' % fn, rest):
+            runs += 1
+            st = ts
+        elif ev == 'workqueue_execute_end' and st is not None and \
+                re.search(r'function %s\b' % fn, rest):
+            busy += ts - st
+            st = None
+    return runs, busy
+
+
+def bind_memory(path):
+    live, pages = {}, {}
+    for _ts, _pid, ev, rest in events(path):
+        f = dict(kv.split('=', 1) for kv in rest.split() if '=' in kv)
+        if ev in ('kmalloc', 'kmem_cache_alloc'):
+            live[f['ptr']] = int(f.get('bytes_alloc', 0))
+        elif ev in ('kfree', 'kmem_cache_free'):
+            live.pop(f.get('ptr'), None)
+        elif ev == 'mm_page_alloc':
+            pages[f['pfn']] = 4096 << int(f['order'])
+        elif ev == 'mm_page_free':
+            pages.pop(f.get('pfn'), None)
+    return sum(live.values()), len(live), sum(pages.values())
+
+
+def size_of(ko):
+    try:
+        out = subprocess.run(['size', '-A', ko], capture_output=True, text=True,
+                             check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    text = data = 0
+    for line in out.splitlines():
+        p = line.split()
+        if len(p) < 2 or not p[1].isdigit():
+            continue
+        name, sz = p[0], int(p[1])
+        if name.startswith(('.text', '.init.text', '.exit.text', '.rodata')):
+            text += sz
+        elif name.startswith(('.data', '.bss')):
+            data += sz
+    return {'text': text, 'data': data, 'file': os.path.getsize(ko)}
+
+
+def fmt(v, unit=''):
+    return '-' if v is None else ('%g%s' % (round(v, 1), unit))
+
+
+def main():
+    guest, kdir, moddir, outdir = sys.argv[1:5]
+    d = os.path.join(guest, 'bench')
+    if not os.path.exists(os.path.join(d, 'gpio.txt')):
+        print('bench: the guest left no data (see %s)' % guest)
+        return 1
+    res, lines, targets = {}, [], []
+
+    def target(what, ok):
+        targets.append({'target': what, 'met': bool(ok)})
+
+    # 1. Trip latency.
+    lines.append('1. Trip latency: interrupt handler entry -> last affected gate written (us, tracepoints)')
+    lines.append('   %-16s %-9s %6s %6s %6s %6s  %s' % ('edge', 'load', 'n', 'p50', 'p99', 'max',
+                                                    'p50/p99/max vs floor'))
+    res['trip'] = {}
+    for load in ('unloaded', 'loaded'):
+        fl, _ = trip_latencies(os.path.join(d, 'trip-floor-%s.trace' % load), True)
+        fs = stats(fl)
+        res['trip']['floor-' + load] = fs
+        lines.append('   %-16s %-9s %6d %6s %6s %6s  (the floor: one gate, nothing else)' %
+                     ('floor', load, fs['n'], fmt(fs['p50']), fmt(fs['p99']), fmt(fs['max'])))
+        for case in ('charge-allowed', 'remote', 'short-circuit'):
+            p = os.path.join(d, 'trip-%s-%s.trace' % (case, load))
+            if not os.path.exists(p):
+                continue
+            lat, untripped = trip_latencies(p, False)
+            s = stats(lat)
+            s['edges_without_trip'] = untripped
+            r = {k: (s[k] / fs[k] if s[k] and fs[k] else None) for k in ('p50', 'p99', 'max')}
+            s['ratio'] = r
+            res['trip']['%s-%s' % (case, load)] = s
+            lines.append('   %-16s %-9s %6d %6s %6s %6s  x%s / x%s / x%s' %
+                         (case, load, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['max']),
+                          fmt(r['p50']), fmt(r['p99']), fmt(r['max'])))
+            target('trip %s %s: p99 <= 1.5 x floor (x%s)' % (case, load, fmt(r['p99'])),
+                   r['p99'] is not None and r['p99'] <= 1.5)
+
+    # 2. Edge to userspace.
+    with open(os.path.join(d, 'wakeup.json')) as f:
+        wk = json.load(f)
+    lines.append('')
+    lines.append('2. Edge to userspace: injecting write -> client wake-up (us), charge-allowed low')
+    res['wakeup'] = {}
+    for i, what in enumerate(('uevent (netlink)', 'poll() on system_status')):
+        vals = [w[i] / 1000.0 for w in wk if w[i] is not None]
+        s = stats(vals)
+        s['missed'] = sum(1 for w in wk if w[i] is None)
+        res['wakeup'][what] = s
+        lines.append('   %-26s n=%d p50 %s p99 %s max %s (missed %d)' %
+                     (what, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['max']), s['missed']))
+    fs = res['trip']['floor-unloaded']
+    lines.append('   beside: trip floor p50 %s us (the kernel side alone)' % fmt(fs['p50']))
+
+    # 3. Timer accuracy.
+    gpio = gpio_numbers(os.path.join(d, 'gpio.txt'))
+    runs = timer_runs(os.path.join(d, 'timers.trace'), gpio)
+    lines.append('')
+    lines.append('3. Timer accuracy: condition -> gate (error against the specified delay, ms)')
+    res['timers'] = {}
+    for rule, spec, period in (('lockout', 10000, 100), ('prealarm', 30000, 1000)):
+        err = [v - spec for v in runs[rule]]
+        early = sum(1 for e in err if e < 0)
+        s = {'runs': len(err), 'min_err_ms': min(err) if err else None,
+             'max_err_ms': max(err) if err else None, 'early': early,
+             'spec_ms': spec, 'sampling_period_ms': period}
+        res['timers'][rule] = s
+        name = {'lockout': '10 s lock-out release', 'prealarm': '30 s pre-alarm lead'}[rule]
+        lines.append('   %-22s runs %3d  error min %s max %s  early %d  (sampling period %d ms)' %
+                     (name, len(err), fmt(s['min_err_ms']), fmt(s['max_err_ms']), early, period))
+        target('%s: zero early releases (%d)' % (name, early), err and early == 0)
+        target('%s: late by <= one sampling period, %d ms (max %s ms)' %
+               (name, period, fmt(s['max_err_ms'])),
+               err and s['max_err_ms'] <= period)
+
+    # 4. Idle cost.
+    lines.append('')
+    lines.append('4. Idle cost: timer wake-ups/s and CPU time of the loop (work items traced)')
+    res['idle'] = {}
+    for what, fn in (('rest', 'smartbms_work'), ('charging', 'smartbms_work'),
+                     ('reference', 'smartbms_bench_poll_work')):
+        p = os.path.join(d, 'idle-%s.trace' % what)
+        n, busy = idle_cost(p, fn)
+        secs = float(os.environ.get('BENCH_T_IDLE', '60'))
+        s = {'wakeups_per_s': n / secs, 'cpu_us_per_s': busy / secs, 'seconds': secs}
+        res['idle'][what] = s
+    ref = res['idle']['reference']
+    for what in ('rest', 'charging', 'reference'):
+        s = res['idle'][what]
+        label = {'rest': 'driver at rest', 'charging': 'driver charging',
+                 'reference': 'reference 10 Hz poll'}[what]
+        lines.append('   %-22s %6.2f wake-ups/s  %8.1f us CPU/s  (x%s / x%s the reference)' %
+                     (label, s['wakeups_per_s'], s['cpu_us_per_s'],
+                      fmt(s['wakeups_per_s'] / ref['wakeups_per_s'] if ref['wakeups_per_s'] else None),
+                      fmt(s['cpu_us_per_s'] / ref['cpu_us_per_s'] if ref['cpu_us_per_s'] else None)))
+    target('at rest <= 1 wake-up/s (%.2f)' % res['idle']['rest']['wakeups_per_s'],
+           res['idle']['rest']['wakeups_per_s'] <= 1.0)
+
+    # 5. Tool cost.
+    lines.append('')
+    lines.append('5. Tool cost: wall time per run (ms)')
+    res['tool'] = {}
+    for what, f in (('cat uevent', 'tool-cat.json'), ('bmsctl status', 'tool-status.json'),
+                    ('bmsctl status --json', 'tool-status-json.json')):
+        with open(os.path.join(d, f)) as fh:
+            res['tool'][what] = stats([v / 1e6 for v in json.load(fh)])
+    cat = res['tool']['cat uevent']
+    for what, s in res['tool'].items():
+        lines.append('   %-22s n=%d p50 %s p99 %s  (x%s cat at p50)' %
+                     (what, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['p50'] / cat['p50'])))
+    for what in ('bmsctl status', 'bmsctl status --json'):
+        r = res['tool'][what]['p50'] / cat['p50']
+        target('%s <= 2 x cat (x%s)' % (what, fmt(r)), r <= 2)
+
+    # 6. Footprint.
+    lines.append('')
+    lines.append('6. Footprint (ARCH=um bench kernel, KASAN: sizes inflated alike)')
+    res['footprint'] = {}
+    for what, ko in (('smartbms.ko', os.path.join(moddir, 'drivers/power/supply/smartbms.ko')),
+                     ('generic-adc-battery.ko',
+                      os.path.join(kdir, 'drivers/power/supply/generic-adc-battery.ko'))):
+        s = size_of(ko)
+        res['footprint'][what] = s
+        if s:
+            lines.append('   %-24s text %7d  data %6d bytes' % (what, s['text'], s['data']))
+    b, nobj, pg = bind_memory(os.path.join(d, 'bind.trace'))
+    res['footprint']['bind'] = {'slab_bytes': b, 'objects': nobj, 'page_bytes': pg}
+    lines.append('   one bound smartbms device: %d bytes in %d slab objects + %d bytes of pages'
+                 ' (live after bind)' % (b, nobj, pg))
+    lines.append('   generic-adc-battery bound: not measured (the board has no adc-battery node)')
+
+    lines.append('')
+    lines.append('Targets:')
+    for t in targets:
+        lines.append('   %-6s %s' % ('MET' if t['met'] else 'MISSED', t['target']))
+    res['targets'] = targets
+
+    os.makedirs(outdir, exist_ok=True)
+    text = '\n'.join(lines) + '\n'
+    with open(os.path.join(outdir, 'bench.txt'), 'w') as f:
+        f.write(text)
+    with open(os.path.join(outdir, 'bench.json'), 'w') as f:
+        json.dump(res, f, indent=1)
+    sys.stdout.write(text)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

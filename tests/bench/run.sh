@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: build what the bench needs, boot the simulated board in
+# bench mode (never time-travel: the guest's clock is real time), and print
+# the table tests/bench/report.py makes of what the guest measured.  The
+# table goes to build/bench/bench.txt and build/bench/bench.json, the raw
+# traces stay in build/bench/guest/bench/.  About 9 minutes; not part of
+# `make check`.
+#
+# Environment: SMARTBMS_CACHE (kernel cache); SMARTBMS_BENCH_QUICK=1 for a
+# short run with small samples (to try the bench itself, not for figures).
+
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
+kdir=$cache/linux-6.12
+out=$top/build/bench
+
+"$top/tests/uml/setup.sh"
+make -s -C "$top/tools/bmsctl" O="$top/build/bmsctl" >/dev/null
+"$top/tests/uml/build-modules.sh" "$kdir" "$top/build/um" ARCH=um SMARTBMS_TESTS=y
+
+rm -rf "$out"
+mkdir -p "$out"
+if [ -n "${SMARTBMS_BENCH_QUICK:-}" ]; then
+	t_idle=5
+	echo "N_TRIP=100 N_SC=1 N_WAKE=20 T_TIMERS=45 T_IDLE=$t_idle N_TOOL=10" >"$out/config.sh"
+else
+	t_idle=60
+	echo "N_TRIP=2000 N_SC=3 N_WAKE=200 T_TIMERS=130 T_IDLE=$t_idle N_TOOL=100" >"$out/config.sh"
+fi
+
+# The machine, and what else ran on it meanwhile (another make check?).
+{
+	echo "host: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$out/machine.txt"
+
+echo "bench: booting the simulated board (about 9 minutes)" >&2
+"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$top/build/um" --mode bench \
+	--timeout 1500 --loglevel 1
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
+
+cat "$out/machine.txt"
+if [ -f "$out/guest/timeout" ] || [ ! -f "$out/guest/done" ]; then
+	echo "bench: the guest did not finish (see $out/guest)" >&2
+	exit 1
+fi
+BENCH_T_IDLE=$t_idle python3 "$top/tests/bench/report.py" "$out/guest" "$kdir" \
+	"$top/build/um" "$out"
