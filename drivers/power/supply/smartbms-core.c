@@ -262,6 +262,23 @@ static int smartbms_write_gates_atomic(struct smartbms *bms, u32 outputs)
 	return gpiod_set_array_value(SMARTBMS_NUM_OUTPUTS, bms->out, NULL, values);
 }
 
+/*
+ * The trip in hard interrupt context, under @lock: write only the gates
+ * that drop.  The others keep the value the last write under @lock gave
+ * them, so writing them again changes nothing but costs the trip time.
+ */
+static int smartbms_drop_gates_atomic(struct smartbms *bms, u32 drop)
+{
+	struct gpio_desc *descs[SMARTBMS_NUM_OUTPUTS];
+	DECLARE_BITMAP(values, SMARTBMS_NUM_OUTPUTS) = { };
+	unsigned long bits = drop;
+	unsigned int i, n = 0;
+
+	for_each_set_bit(i, &bits, SMARTBMS_NUM_OUTPUTS)
+		descs[n++] = bms->out[i];
+	return gpiod_set_array_value(n, descs, NULL, values);
+}
+
 /* Process context, under @gate_lock when the gates sleep. */
 static int smartbms_write_gates(struct smartbms *bms, u32 outputs)
 {
@@ -342,7 +359,7 @@ static irqreturn_t smartbms_trip(int irq, struct smartbms_irq *si)
 		storm = smartbms_storm_locked(si);
 		outputs = smartbms_trip_locked(bms, si->line, &drop);
 		if (drop && !bms->gates_can_sleep)
-			smartbms_write_gates_atomic(bms, outputs);
+			smartbms_drop_gates_atomic(bms, drop);
 	}
 	if (drop && bms->gates_can_sleep)
 		smartbms_write_gates(bms, outputs);
