@@ -25,6 +25,7 @@
 #include <linux/devm-helpers.h>
 #include <linux/err.h>
 #include <linux/gpio/consumer.h>
+#include <linux/hrtimer.h>
 #include <linux/hwmon.h>
 #include <linux/iio/consumer.h>
 #include <linux/iio/types.h>
@@ -188,6 +189,7 @@ struct smartbms_irq {
  * @stopped: the loop must not run again (unbind or shutdown)
  * @paused: the loop is paused from debugfs (tests only)
  * @work: the sampled loop
+ * @timer: queues @work when the engine next needs a sample
  * @loops: evaluations by the loop
  * @trips: outputs dropped by the interrupt path
  * @reported: the state last reported to userspace
@@ -225,7 +227,8 @@ struct smartbms {
 	bool stopped;
 	bool paused;
 
-	struct delayed_work work;
+	struct work_struct work;
+	struct hrtimer timer;
 	u64 loops;
 	u64 trips;
 	struct smartbms_state reported;
@@ -306,6 +309,27 @@ static void smartbms_safe_state(void *data)
 
 /* ---- the trip path ---------------------------------------------------- */
 
+/*
+ * The loop runs from a work item that an hrtimer queues at the time the
+ * engine asks for, to the microsecond: a jiffies timer would fire up to a
+ * tick late, and, for a delay of 64 ticks and more, up to an eighth later
+ * still (the timer wheel's granularity), which delays of the rules must
+ * not be.  From any context, the hard interrupt handler included.
+ */
+static void smartbms_evaluate_now(struct smartbms *bms)
+{
+	hrtimer_try_to_cancel(&bms->timer);
+	queue_work(system_wq, &bms->work);
+}
+
+static enum hrtimer_restart smartbms_timer_fn(struct hrtimer *timer)
+{
+	struct smartbms *bms = container_of(timer, struct smartbms, timer);
+
+	queue_work(system_wq, &bms->work);
+	return HRTIMER_NORESTART;
+}
+
 /* Drop what the fast path says must drop; under @lock. Returns the outputs. */
 static u32 smartbms_trip_locked(struct smartbms *bms, unsigned int line, u32 *drop)
 {
@@ -365,7 +389,7 @@ static irqreturn_t smartbms_trip(int irq, struct smartbms_irq *si)
 		smartbms_write_gates(bms, outputs);
 	if (storm)
 		disable_irq_nosync(irq);
-	mod_delayed_work(system_wq, &bms->work, 0);
+	smartbms_evaluate_now(bms);
 	return IRQ_HANDLED;
 }
 
@@ -519,10 +543,10 @@ static void smartbms_report(struct smartbms *bms, const struct smartbms_state *s
 
 static void smartbms_work(struct work_struct *work)
 {
-	struct smartbms *bms = container_of(to_delayed_work(work), struct smartbms, work);
+	struct smartbms *bms = container_of(work, struct smartbms, work);
 	struct smartbms_inputs in;
 	struct smartbms_state st;
-	u64 now, delay;
+	u64 next;
 	int ret = 0;
 
 	guard(mutex)(&bms->sample_lock);
@@ -556,11 +580,10 @@ static void smartbms_work(struct work_struct *work)
 	smartbms_report(bms, &st);
 	smartbms_update_leds(bms, &st);
 
-	now = smartbms_now_ms();
-	delay = st.next_ms > now ? st.next_ms - now : 0;
+	next = st.next_ms;
 	if (smartbms_storms(bms))
-		delay = min_t(u64, delay, smartbms_tunables.sample_fast_ms);
-	queue_delayed_work(system_wq, &bms->work, msecs_to_jiffies(delay));
+		next = min_t(u64, next, smartbms_now_ms() + smartbms_tunables.sample_fast_ms);
+	hrtimer_start(&bms->timer, ms_to_ktime(next), HRTIMER_MODE_ABS);
 }
 
 /* Stop the loop for good: unbind and shutdown. */
@@ -570,7 +593,9 @@ static void smartbms_stop(void *data)
 
 	scoped_guard(mutex, &bms->sample_lock)
 		bms->stopped = true;
-	cancel_delayed_work_sync(&bms->work);
+	/* A work item that runs from here on sees @stopped: no new timer. */
+	hrtimer_cancel(&bms->timer);
+	cancel_work_sync(&bms->work);
 }
 
 /* ---- settings ----------------------------------------------------------- */
@@ -592,7 +617,7 @@ static void smartbms_kick(struct smartbms *bms)
 {
 	lockdep_assert_held(&bms->sample_lock);
 	if (!bms->stopped)
-		mod_delayed_work(system_wq, &bms->work, 0);
+		smartbms_evaluate_now(bms);
 }
 
 /* Write a limit in mA to the limiter's channel, in its raw units. */
@@ -1730,7 +1755,9 @@ static int smartbms_probe(struct platform_device *pdev)
 		return ret;
 
 	/* Then the loop, and the interrupts last (they are freed first). */
-	INIT_DELAYED_WORK(&bms->work, smartbms_work);
+	INIT_WORK(&bms->work, smartbms_work);
+	hrtimer_init(&bms->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	bms->timer.function = smartbms_timer_fn;
 	ret = devm_add_action_or_reset(dev, smartbms_stop, bms);
 	if (ret)
 		return ret;
