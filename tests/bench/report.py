@@ -129,18 +129,20 @@ def timer_runs(path, gpio):
 
 
 def idle_cost(path, fn):
-    runs, busy, t0, t1, st = 0, 0, None, None, None
+    """Executions of the work function, the time between the first and
+    the last (us), and the time spent in it (us)."""
+    runs, busy, first, last, st = 0, 0, None, None, None
     for ts, _pid, ev, rest in events(path):
-        t0 = ts if t0 is None else t0
-        t1 = ts
         if ev == 'workqueue_execute_start' and re.search(r'function %s\b' % fn, rest):
             runs += 1
+            first = ts if first is None else first
+            last = ts
             st = ts
         elif ev == 'workqueue_execute_end' and st is not None and \
                 re.search(r'function %s\b' % fn, rest):
             busy += ts - st
             st = None
-    return runs, busy
+    return runs, (last - first) if runs > 1 else 0, busy
 
 
 def bind_memory(path):
@@ -278,9 +280,13 @@ def main():
     for what, fn in (('rest', 'smartbms_work'), ('charging', 'smartbms_work'),
                      ('reference', 'smartbms_bench_poll_work')):
         p = os.path.join(d, 'idle-%s.trace' % what)
-        n, busy = idle_cost(p, fn)
+        n, span, busy = idle_cost(p, fn)
         secs = float(os.environ.get('BENCH_T_IDLE', '60'))
-        s = {'wakeups_per_s': n / secs, 'cpu_us_per_s': busy / secs, 'seconds': secs}
+        # The rate between the first and the last wake-up: counting those in
+        # the window would be one off, as the window's edges fall.
+        rate = (n - 1) / (span / 1e6) if span else n / secs
+        s = {'wakeups_per_s': rate, 'wakeups': n, 'cpu_us_per_s': busy / secs,
+             'seconds': secs}
         res['idle'][what] = s
     ref = res['idle']['reference']
     for what in ('rest', 'charging', 'reference'):
