@@ -5,7 +5,7 @@
 # bench mode (never time-travel: the guest's clock is real time), and print
 # the table tests/bench/report.py makes of what the guest measured.  The
 # table goes to build/bench/bench.txt and build/bench/bench.json, the raw
-# traces stay in build/bench/guest/bench/.  About 9 minutes; not part of
+# traces stay in build/bench/guest/bench/.  About 13 minutes; not part of
 # `make check`.
 #
 # Environment: SMARTBMS_CACHE (kernel cache); SMARTBMS_BENCH_QUICK=1 for a
@@ -38,7 +38,7 @@ fi
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
 
-echo "bench: booting the simulated board (about 9 minutes)" >&2
+echo "bench: booting the simulated board (about 13 minutes)" >&2
 "$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$top/build/um" --mode bench \
 	--timeout 1500 --loglevel 1
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
