@@ -260,6 +260,17 @@ bms_get() {
 }
 bms_put() { printf '%s' "$2" >"$BMS_PSY/$1"; }
 
+# bms_settings: every settings file as "name=value ", to compare before and
+# after something that must change nothing.
+BMS_SETTINGS="fuse_rating prealarm_usage prealarm_output remote_function soft_switch
+	constant_charge_voltage_max"
+bms_settings() {
+	local f
+	for f in $BMS_SETTINGS; do
+		printf '%s=%s ' "$f" "$(bms_get "$f")"
+	done
+}
+
 # bms_debugfs: the driver's debugfs directory.
 bms_debugfs() { echo "$BMS_DEBUGFS"; }
 

@@ -13,15 +13,6 @@ BMSCTL=$SMARTBMS_TOP/build/bmsctl/bmsctl
 [ -x "$BMSCTL" ] || die "bmsctl is not built at $BMSCTL (tests/check.sh builds it)"
 bmsctl() { "$BMSCTL" "$@"; }
 
-SETTINGS="fuse_rating prealarm_usage prealarm_output remote_function soft_switch
-	constant_charge_voltage_max"
-snapshot() {
-	local f
-	for f in $SETTINGS; do
-		printf '%s=%s ' "$f" "$(bms_get "$f")"
-	done
-}
-
 # json FILE: the fields of a JSON object as "key=value" lines (null: "null").
 json() {
 	python3 -c '
@@ -35,10 +26,10 @@ for k, v in json.load(open(sys.argv[1])).items():
 refused() {
 	local what=$1 want=$2 before after rc
 	shift 2
-	before=$(snapshot)
+	before=$(bms_settings)
 	bmsctl "$@" >/dev/null 2>"$TMPDIR/err"
 	rc=$?
-	after=$(snapshot)
+	after=$(bms_settings)
 	check_eq "$what: exit status" "$want" "$rc"
 	check "$what: says why ($(head -n 1 "$TMPDIR/err"))" test -s "$TMPDIR/err"
 	check_eq "$what: every setting unchanged" "$before" "$after"
@@ -147,21 +138,21 @@ refused "a BMS that is not there" 1 --device bms7 set fuse 80A
 conf=$TMPDIR/bms.conf
 check "save" bmsctl save "$conf"
 check "save: a versioned file" grep -qx "bmsctl-settings 1" "$conf"
-saved=$(snapshot)
+saved=$(bms_settings)
 check "reset" bmsctl reset
 check_eq "reset: factory fuse" not-set "$(bms_get fuse_rating)"
 check_eq "reset: factory charge limit" 14200000 "$(bms_get constant_charge_voltage_max)"
 check_eq "reset: factory remote function" alternator-and-system "$(bms_get remote_function)"
 check "load" bmsctl load "$conf"
-check_eq "load restores every setting" "$saved" "$(snapshot)"
+check_eq "load restores every setting" "$saved" "$(bms_settings)"
 
 # A device whose fuse was never set: what the boot-time restore meets.
 bmsctl reset >/dev/null
 check "reset, save (fuse not set)" bmsctl save "$TMPDIR/unset.conf"
 check "reset, save: fuse = not-set" grep -qx "fuse = not-set" "$TMPDIR/unset.conf"
-before=$(snapshot)
+before=$(bms_settings)
 check "reset, save, load exits 0" bmsctl load "$TMPDIR/unset.conf"
-check_eq "reset, save, load changes nothing" "$before" "$(snapshot)"
+check_eq "reset, save, load changes nothing" "$before" "$(bms_settings)"
 bmsctl load "$conf" >/dev/null
 
 sed 's/^charge-limit = .*/charge-limit = 12V/' "$conf" >"$TMPDIR/bad.conf"

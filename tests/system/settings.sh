@@ -7,27 +7,17 @@
 
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
-SETTINGS="fuse_rating prealarm_usage prealarm_output remote_function soft_switch
-	constant_charge_voltage_max"
-
-snapshot() {
-	local f
-	for f in $SETTINGS; do
-		printf '%s=%s ' "$f" "$(bms_get "$f")"
-	done
-}
-
 # rejects FILE VALUE: written as a line, the way `echo VALUE >FILE` does,
 # in one write() (the shell may split a value with a newline into two).
 rejects() {
 	local before after what
 	what="$1 refuses $(printf '%q' "$2" | head -c 60)"
-	before=$(snapshot)
+	before=$(bms_settings)
 	if printf '%s\n' "$2" | dd of="$(bms_attr "$1")" bs=8192 status=none 2>/dev/null; then
 		fail "$what: the write succeeded"
 		return
 	fi
-	after=$(snapshot)
+	after=$(bms_settings)
 	check_eq "$what and nothing changes" "$before" "$after"
 }
 
