@@ -330,23 +330,41 @@ static enum hrtimer_restart smartbms_timer_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* Drop what the fast path says must drop; under @lock. Returns the outputs. */
-static u32 smartbms_trip_locked(struct smartbms *bms, unsigned int line, u32 *drop)
+/* The sampled lines with @line at the level its edge takes; under @lock. */
+static u32 smartbms_edge_lines(struct smartbms *bms, unsigned int line)
 {
-	struct smartbms_inputs in = bms->sample;
 	u32 level = smartbms_lines[line].take_level ? BIT(line) : 0;
 
-	in.now_ms = smartbms_now_ms();
-	in.lines = (in.lines & ~BIT(line)) | level;
-	in.lines_bad &= ~BIT(line);
-	bms->sample.lines = in.lines;
-	bms->pending_edges |= BIT(line);
+	return (bms->sample.lines & ~BIT(line)) | level;
+}
+
+/*
+ * Drop what the fast path says must drop; under @lock.  Returns the
+ * outputs.  Only what the decision needs comes before it: the handler
+ * writes the gates right after, and smartbms_trip_account_locked() then.
+ */
+static u32 smartbms_trip_locked(struct smartbms *bms, unsigned int line, u32 *drop)
+{
+	struct smartbms_inputs in = {
+		.now_ms = smartbms_now_ms(),
+		.lines = smartbms_edge_lines(bms, line),
+		.lines_bad = bms->sample.lines_bad & ~BIT(line),
+		.lines_absent = bms->sample.lines_absent,
+	};
 
 	*drop = smartbms_engine_fast_trip(&bms->st, &bms->set, &in);
 	bms->st.outputs &= ~*drop;
-	if (*drop)
-		bms->trips++;
 	return bms->st.outputs;
+}
+
+/* After the gates: what the loop and debugfs need to know; under @lock. */
+static void smartbms_trip_account_locked(struct smartbms *bms, unsigned int line,
+					 u32 drop)
+{
+	bms->sample.lines = smartbms_edge_lines(bms, line);
+	bms->pending_edges |= BIT(line);
+	if (drop)
+		bms->trips++;
 }
 
 /* Storm accounting; under @lock.  True when the line was just disabled. */
@@ -380,10 +398,11 @@ static irqreturn_t smartbms_trip(int irq, struct smartbms_irq *si)
 	bool storm;
 
 	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
-		storm = smartbms_storm_locked(si);
 		outputs = smartbms_trip_locked(bms, si->line, &drop);
 		if (drop && !bms->gates_can_sleep)
 			smartbms_drop_gates_atomic(bms, drop);
+		smartbms_trip_account_locked(bms, si->line, drop);
+		storm = smartbms_storm_locked(si);
 	}
 	if (drop && bms->gates_can_sleep)
 		smartbms_write_gates(bms, outputs);
