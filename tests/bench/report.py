@@ -147,9 +147,9 @@ def idle_cost(path, fn):
 
 def bind_memory(path):
     """Slab bytes and objects the binding task allocated and still holds
-    after bind, without the debug kernel's kmemleak metadata
-    (__alloc_object); and pages, which include that kernel's own debug
-    and page-table overhead."""
+    after bind, without kmemleak's metadata (__alloc_object) should the
+    kernel have kmemleak; and pages, which include the kernel's own
+    page-table overhead."""
     live, pages, debug = {}, {}, 0
     for _ts, _pid, ev, rest in events(path):
         f = dict(kv.split('=', 1) for kv in rest.split() if '=' in kv)
@@ -318,7 +318,7 @@ def main():
 
     # 6. Footprint.
     lines.append('')
-    lines.append('6. Footprint (ARCH=um bench kernel, KASAN: sizes inflated alike)')
+    lines.append('6. Footprint (ARCH=um benchmark kernel, no KASAN or lockdep)')
     res['footprint'] = {}
     for what, ko in (('smartbms.ko', os.path.join(moddir, 'drivers/power/supply/smartbms.ko')),
                      ('generic-adc-battery.ko',
@@ -330,9 +330,8 @@ def main():
     b, nobj, dbg, pg = bind_memory(os.path.join(d, 'bind.trace'))
     res['footprint']['bind'] = {'slab_bytes': b, 'objects': nobj, 'kmemleak_bytes': dbg,
                                 'page_bytes': pg}
-    lines.append('   one bound smartbms device: %d bytes in %d slab objects (+ %d of kmemleak'
-                 ' metadata), %d bytes of pages (debug kernel overhead included)' %
-                 (b, nobj, dbg, pg))
+    lines.append('   one bound smartbms device: %d bytes in %d slab objects%s, %d bytes of pages' %
+                 (b, nobj, ' (+ %d of kmemleak metadata)' % dbg if dbg else '', pg))
     lines.append('   generic-adc-battery bound: not measured (the board has no adc-battery node)')
 
     lines.append('')

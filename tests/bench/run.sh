@@ -6,7 +6,9 @@
 # the table tests/bench/report.py makes of what the guest measured.  The
 # table goes to build/bench/bench.txt and build/bench/bench.json, the raw
 # traces stay in build/bench/guest/bench/.  About 13 minutes; not part of
-# `make check`.
+# `make check`.  The guest runs the benchmark kernel, configured as a product
+# would be: without make check's KASAN, lockdep and the like
+# (tests/bench/uml-bench.config; built once, a few minutes).
 #
 # Environment: SMARTBMS_CACHE (kernel cache); SMARTBMS_BENCH_QUICK=1 for a
 # short run with small samples (to try the bench itself, not for figures).
@@ -15,12 +17,13 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
-kdir=$cache/linux-6.12
+kdir=$cache/linux-6.12-bench
 out=$top/build/bench
 
 "$top/tests/uml/setup.sh"
+"$top/tests/uml/setup.sh" --bench-kernel
 make -s -C "$top/tools/bmsctl" O="$top/build/bmsctl" >/dev/null
-"$top/tests/uml/build-modules.sh" "$kdir" "$top/build/um" ARCH=um SMARTBMS_TESTS=y
+"$top/tests/uml/build-modules.sh" "$kdir" "$top/build/um-bench" ARCH=um SMARTBMS_TESTS=y
 
 rm -rf "$out"
 mkdir -p "$out"
@@ -39,7 +42,8 @@ fi
 } >"$out/machine.txt"
 
 echo "bench: booting the simulated board (about 13 minutes)" >&2
-"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$top/build/um" --mode bench \
+"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$top/build/um-bench" --mode bench \
+	--kernel "$kdir" \
 	--timeout 1500 --loglevel 1
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 
@@ -49,4 +53,4 @@ if [ -f "$out/guest/timeout" ] || [ ! -f "$out/guest/done" ]; then
 	exit 1
 fi
 BENCH_T_IDLE=$t_idle python3 "$top/tests/bench/report.py" "$out/guest" "$kdir" \
-	"$top/build/um" "$out"
+	"$top/build/um-bench" "$out"

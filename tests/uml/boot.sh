@@ -7,7 +7,9 @@
 # Usage: boot.sh --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench]
 #                [--timeout SEC]
 #                [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE]
-#                [--time-travel]
+#                [--time-travel] [--kernel DIR]
+# --kernel is the kernel tree to boot (default: the bench's debug kernel,
+# $SMARTBMS_CACHE/linux-6.12; make bench boots linux-6.12-bench).
 # --time-travel runs the guest in simulated time (UML's basic time-travel
 # mode): its clock skips ahead whenever it is idle, so the driver's 10 s and
 # 30 s delays pass at once while every timer still fires in order.
@@ -37,7 +39,8 @@ while [ $# -gt 0 ]; do
 	--loglevel) loglevel=$2; shift ;;
 	--nvmem) nvmem=$(realpath "$2"); shift ;;
 	--time-travel) time_travel=time-travel ;;
-	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE] [--time-travel]" >&2
+	--kernel) kdir=$2; shift ;;
+	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE] [--time-travel] [--kernel DIR]" >&2
 	   exit 2 ;;
 	esac
 	shift

@@ -6,8 +6,11 @@
 # from tests/uml/uml.config.  The kernel is rebuilt only when the fragment
 # (or the kernel source version) changes.
 #
-# Usage: tests/uml/setup.sh [--kernel-only|--packages-only|--headers-dir]
+# Usage: tests/uml/setup.sh [--kernel-only|--packages-only|--headers-dir|--bench-kernel]
 #   --headers-dir prints the Debian amd64 6.12 headers the bench builds against.
+#   --bench-kernel builds make bench's kernel instead: the same fragment
+#   without its debugging options (tests/bench/uml-bench.config), in its own
+#   tree, $SMARTBMS_CACHE/linux-6.12-bench.
 # Environment: SMARTBMS_CACHE (default ~/.cache/smartbms)
 
 set -euo pipefail
@@ -107,8 +110,8 @@ build_kernel() {
 	[ -z "$bad" ] || die "the config fragment does not apply to this kernel"
 
 	log "building the UML kernel with $jobs jobs (a few minutes, once)"
-	make -s -C "$ksrc" ARCH=um -j"$jobs" linux modules >"$cache/kernel-build.log" 2>&1 ||
-		{ tail -n 40 "$cache/kernel-build.log" >&2; die "kernel build failed (log: $cache/kernel-build.log)"; }
+	make -s -C "$ksrc" ARCH=um -j"$jobs" linux modules >"$ksrc.build.log" 2>&1 ||
+		{ tail -n 40 "$ksrc.build.log" >&2; die "kernel build failed (log: $ksrc.build.log)"; }
 	printf '%s\n' "$want" > "$stamp"
 	log "kernel ready: $ksrc/linux"
 }
@@ -117,6 +120,14 @@ case "${1:-}" in
 --packages-only) install_packages ;;
 --kernel-only) build_kernel ;;
 --headers-dir) amd64_headers_dir ;;
+--bench-kernel)
+	install_packages
+	ksrc=$cache/linux-6.12-bench
+	mkdir -p "$cache"
+	fragment=$cache/uml-bench.config
+	{ sed '/^# Debugging/,$d' "$top/tests/uml/uml.config"; cat "$top/tests/bench/uml-bench.config"; } >"$fragment"
+	build_kernel
+	;;
 "") install_packages; build_kernel ;;
-*) die "usage: $0 [--kernel-only|--packages-only|--headers-dir]" ;;
+*) die "usage: $0 [--kernel-only|--packages-only|--headers-dir|--bench-kernel]" ;;
 esac
