@@ -439,6 +439,10 @@ def test_bad_input(b, battery, tmp):
             ('set twice', 'bmsctl-settings 1\nfuse = 80A\nfuse = 60A\n', [':3:', 'twice']),
             ('no version line', 'fuse = 80A\n', [':1:', 'bmsctl-settings 1']),
             ('a newer version', '# x\nbmsctl-settings 2\nfuse = 80A\n', [':2:', 'version 2']),
+            ('a version past int', 'bmsctl-settings 99999999999999999999\nfuse = 80A\n',
+             [':1:', 'not a bmsctl settings file']),
+            ('a version with trailing text', 'bmsctl-settings 1x\nfuse = 80A\n',
+             [':1:', 'not a bmsctl settings file']),
             ('no =', 'bmsctl-settings 1\nfuse 80A\n', [':2:', 'name = value']),
             ('empty', '', ['not a bmsctl settings file'])):
         path = os.path.join(tmp, 'bad2.conf')

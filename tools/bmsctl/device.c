@@ -175,7 +175,7 @@ static int find_devices(const char *class_dir, char names[][NAME_MAX_LEN], int m
 		size_t len = strlen(de->d_name);
 
 		if (len <= sl || len - sl >= NAME_MAX_LEN ||
-		    strcmp(de->d_name + len - sl, SUPPLY_SUFFIX) ||
+		    strcmp(de->d_name + len - sl, SUPPLY_SUFFIX) != 0 ||
 		    !is_bms(class_dir, de->d_name))
 			continue;
 		if (n == max) {
@@ -223,10 +223,10 @@ static void find_hwmon(struct bmsctl *ctl)
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		if (strncmp(de->d_name, "hwmon", 5) ||
+		if (strncmp(de->d_name, "hwmon", 5) != 0 ||
 		    attr_path(sub, sizeof(sub), dir, de->d_name) ||
 		    attr_read(sub, "name", name, sizeof(name)) < 0 ||
-		    strcmp(name, "smartbms"))
+		    strcmp(name, "smartbms") != 0)
 			continue;
 		snprintf(ctl->hwmon, sizeof(ctl->hwmon), "%s", sub);
 		break;
@@ -306,7 +306,8 @@ static int hwmon_find(const struct bmsctl *ctl, const char *type, const char *la
 		return -ENOENT;
 	for (i = 0; i < 16; i++) {
 		snprintf(name, sizeof(name), "%s%d_label", type, i);
-		if (attr_read(ctl->hwmon, name, value, sizeof(value)) < 0 || strcmp(value, label))
+		if (attr_read(ctl->hwmon, name, value, sizeof(value)) < 0 ||
+		    strcmp(value, label) != 0)
 			continue;
 		if (snprintf(attr, size, "%s%d_input", type, i) >= (int)size)
 			return -ENAMETOOLONG;

@@ -615,7 +615,6 @@ int cmd_save(struct bmsctl *ctl, int argc, char **argv)
 	char values[NUM_SETTINGS][VALUE_MAX], target[PATH_MAX], tmp[PATH_MAX + 8];
 	const char *path;
 	int ret, first, fd = -1;
-	mode_t mask;
 	FILE *f;
 	size_t i;
 
@@ -635,6 +634,8 @@ int cmd_save(struct bmsctl *ctl, int argc, char **argv)
 	if (!strcmp(path, "-")) {
 		f = stdout;
 	} else {
+		mode_t mask;
+
 		ret = save_target(path, target, sizeof(target));
 		if (ret)
 			return ret;
@@ -700,7 +701,6 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], unsigned
 	unsigned int lineno = 0;
 	const struct setting *s;
 	char *eq, *name;
-	int version;
 
 	while (fgets(line, sizeof(line), f)) {
 		char *p;
@@ -714,17 +714,25 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], unsigned
 		if (!*p || *p == '#')
 			continue;
 		if (!have_version) {
-			char magic[sizeof(BMSCTL_FILE_MAGIC) + 1], extra;
+			/* "MAGIC VERSION": strtol, as sscanf's %d overflows. */
+			const size_t n = strlen(BMSCTL_FILE_MAGIC);
+			char *end = p;
+			long v = 0;
 
-			if (sscanf(p, "%16s %d %c", magic, &version, &extra) != 2 ||
-			    strcmp(magic, BMSCTL_FILE_MAGIC))
+			if (!strncmp(p, BMSCTL_FILE_MAGIC, n) && isspace((unsigned char)p[n])) {
+				errno = 0;
+				v = strtol(p + n, &end, 10);
+				if (errno || end == p + n || *end)
+					end = p;
+			}
+			if (end == p)
 				return errmsg(EXIT_RUNTIME,
 					      "%snot a bmsctl settings file: expected '%s %d' first",
 					      where, BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
-			if (version != BMSCTL_FILE_VERSION)
+			if (v != BMSCTL_FILE_VERSION)
 				return errmsg(EXIT_RUNTIME,
-					      "%sversion %d of the settings file is not supported (this bmsctl reads version %d)",
-					      where, version, BMSCTL_FILE_VERSION);
+					      "%sversion %ld of the settings file is not supported (this bmsctl reads version %d)",
+					      where, v, BMSCTL_FILE_VERSION);
 			have_version = true;
 			continue;
 		}
@@ -872,7 +880,7 @@ int cmd_load(struct bmsctl *ctl, int argc, char **argv)
 		const struct setting *s = &settings[i];
 
 		if (given[i] && s->unset && !strcmp(raw[i], s->unset)) {
-			if (strcmp(old[i], s->unset))
+			if (strcmp(old[i], s->unset) != 0)
 				return errmsg(EXIT_RUNTIME,
 					      "%s:%u: %s = %s, but it is %s on the device and only 'bmsctl reset' unsets it: nothing was written",
 					      path, given[i], s->name, s->unset, old[i]);

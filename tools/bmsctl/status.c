@@ -89,7 +89,7 @@ static int snapshot_read(const struct bmsctl *ctl, struct snapshot *s)
 	if (!ret)
 		ret = read_text(ctl->battery, "fuse_rating", s->fuse, sizeof(s->fuse));
 	/* No percentage of an unknown limit: "set the fuse type" first. */
-	if (!ret && strcmp(s->fuse, "not-set"))
+	if (!ret && strcmp(s->fuse, "not-set") != 0)
 		ret = read_number(ctl->battery, "alternator_current_percent", &s->current_percent);
 	if (!ret)
 		ret = read_number(ctl->hwmon, ctl->hwmon_temp, &s->temp_mc);
@@ -492,7 +492,7 @@ int cmd_monitor(struct bmsctl *ctl, int argc, char **argv)
 			break;
 		}
 		/* One update per change: notifications come in bursts. */
-		if (!last || strcmp(out, last)) {
+		if (!last || strcmp(out, last) != 0) {
 			ret = print_update(ctl, out, tty);
 			free(last);
 			last = out;
