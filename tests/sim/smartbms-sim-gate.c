@@ -107,9 +107,12 @@ static int smartbms_sim_gate_get_direction(struct gpio_chip *gc,
 static int smartbms_sim_gate_get(struct gpio_chip *gc, unsigned int offset)
 {
 	struct smartbms_sim_gate *sg = gpiochip_get_data(gc);
+	int value = 0;
 
-	guard(raw_spinlock_irqsave)(&sg->lock);
-	return test_bit(offset, sg->values);
+	/* scoped_guard, not guard: sparse follows its context. */
+	scoped_guard(raw_spinlock_irqsave, &sg->lock)
+		value = test_bit(offset, sg->values);
+	return value;
 }
 
 static int smartbms_sim_gate_get_multiple(struct gpio_chip *gc,
@@ -118,8 +121,8 @@ static int smartbms_sim_gate_get_multiple(struct gpio_chip *gc,
 {
 	struct smartbms_sim_gate *sg = gpiochip_get_data(gc);
 
-	guard(raw_spinlock_irqsave)(&sg->lock);
-	bitmap_replace(bits, bits, sg->values, mask, gc->ngpio);
+	scoped_guard(raw_spinlock_irqsave, &sg->lock)
+		bitmap_replace(bits, bits, sg->values, mask, gc->ngpio);
 	return 0;
 }
 
@@ -128,8 +131,8 @@ static void smartbms_sim_gate_set(struct gpio_chip *gc, unsigned int offset,
 {
 	struct smartbms_sim_gate *sg = gpiochip_get_data(gc);
 
-	guard(raw_spinlock_irqsave)(&sg->lock);
-	smartbms_sim_gate_write_locked(sg, offset, value);
+	scoped_guard(raw_spinlock_irqsave, &sg->lock)
+		smartbms_sim_gate_write_locked(sg, offset, value);
 }
 
 static void smartbms_sim_gate_set_multiple(struct gpio_chip *gc,
@@ -139,9 +142,10 @@ static void smartbms_sim_gate_set_multiple(struct gpio_chip *gc,
 	struct smartbms_sim_gate *sg = gpiochip_get_data(gc);
 	unsigned int offset;
 
-	guard(raw_spinlock_irqsave)(&sg->lock);
-	for_each_set_bit(offset, mask, gc->ngpio)
-		smartbms_sim_gate_write_locked(sg, offset, test_bit(offset, bits));
+	scoped_guard(raw_spinlock_irqsave, &sg->lock) {
+		for_each_set_bit(offset, mask, gc->ngpio)
+			smartbms_sim_gate_write_locked(sg, offset, test_bit(offset, bits));
+	}
 }
 
 /* The lines are wired to gates: never inputs. */
