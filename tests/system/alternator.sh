@@ -5,6 +5,7 @@
 # below it for 2 s, and never lets current flow back.  The Mains supply
 # follows it.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

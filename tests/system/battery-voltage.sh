@@ -5,6 +5,7 @@
 # simulated battery voltage in microvolts after the next sample, and no value
 # at all while the ADC cannot read it.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 psy=$(bms_supply battery) || die "the BMS registered no battery supply"

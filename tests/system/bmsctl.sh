@@ -7,6 +7,7 @@
 # and monitor sees another process's change at once while using no CPU
 # when nothing changes.  tests/check.sh builds the binary on the host.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 BMSCTL=$SMARTBMS_TOP/build/bmsctl/bmsctl

@@ -6,6 +6,7 @@
 # `udevadm monitor` sees the power_supply uevents of a state change.  (The
 # LED triggers are checked in leds.sh.)
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 psy=$(basename "$BMS_PSY")

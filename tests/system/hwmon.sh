@@ -4,6 +4,7 @@
 # The hwmon device shows what the supplies do not: alternator and System+
 # voltages and currents and the BMS temperature, labelled, with limits.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 hw=$(grep -l '^smartbms$' /sys/class/hwmon/hwmon*/name | head -n 1)

@@ -6,6 +6,7 @@
 # follows its state, read back from the LED class and from the gpio-sim
 # line that drives it.  The heartbeat blinks only while the loop runs.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 node=$(basename "$(readlink -f "$BMS_PSY/device")")

@@ -4,6 +4,7 @@
 # Rule 3: the charge-limit lock-out and its release after 10 consecutive
 # seconds at or below the limit minus 0.5 V, measured in real time.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }

@@ -4,6 +4,7 @@
 # Rule 6: BMS over-temperature at two levels with their release levels,
 # seen through the gates, the codes, the supply's health and hwmon.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 hw=$(grep -l '^smartbms$' /sys/class/hwmon/hwmon*/name | head -n 1)

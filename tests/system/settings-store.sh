@@ -8,6 +8,7 @@
 # and changes nothing.  Changes wake poll() readers and send one uevent;
 # writing the value already in force does neither.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 eeprom=/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem

@@ -5,6 +5,7 @@
 # an error, changing nothing: empty, non-numeric, out of range, overflow,
 # trailing garbage, unknown choice.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 # rejects FILE VALUE: written as a line, the way `echo VALUE >FILE` does,

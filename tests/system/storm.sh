@@ -8,6 +8,7 @@
 # comes back afterwards.  The storm comes from tests/sim/smartbms-sim-storm.c,
 # which runs the line's interrupt handler as often as asked.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 counters=$(bms_debugfs)/counters

@@ -9,6 +9,7 @@
 # (tests/sim/smartbms-sim-gate.c), so each gate a trip drops must have been
 # written in hard interrupt context: the gate chip counts those writes.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 pause=$(bms_debugfs)/loop_pause

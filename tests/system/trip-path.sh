@@ -8,6 +8,7 @@
 # interrupt thread.  (trip-edges.sh checks the gates are in fact written
 # from hard interrupt context.)
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 board_rest || die "the board did not come to rest"

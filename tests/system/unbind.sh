@@ -4,6 +4,7 @@
 # Rule 14: unbinding the driver returns every gate to the safe state, and a
 # new bind starts from it again.
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 board_rest

@@ -9,6 +9,7 @@
 #
 # Usage: persist.sh set|verify
 
+# shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
 # Every setting, with a value that is not its default.
