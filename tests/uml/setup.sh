@@ -6,8 +6,12 @@
 # from tests/uml/uml.config.  The kernel is rebuilt only when the fragment
 # (or the kernel source version) changes.
 #
-# Usage: tests/uml/setup.sh [--kernel-only|--packages-only|--headers-dir|--bench-kernel]
+# Usage: tests/uml/setup.sh [--kernel-only|--packages-only|--headers-dir|
+#                            --clang-only|--clang-dir|--bench-kernel]
 #   --headers-dir prints the Debian amd64 6.12 headers the bench builds against.
+#   --clang-only prepares only the x86_64 tree configured for clang
+#   (tests/uml/clang.config; the static gates build the modules against it),
+#   --clang-dir prints it.
 #   --bench-kernel builds make bench's kernel instead: the same fragment
 #   without its debugging options (tests/bench/uml-bench.config), in its own
 #   tree, $SMARTBMS_CACHE/linux-6.12-bench.
@@ -19,6 +23,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
 ksrc=$cache/linux-6.12
 fragment=$top/tests/uml/uml.config
+clang_src=$cache/linux-6.12-clang
+clang_fragment=$top/tests/uml/clang.config
 jobs=$(nproc)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
@@ -28,7 +34,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 packages=(
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 	kmod xz-utils python3 device-tree-compiler dt-schema yamllint sparse clang
-	llvm lld
+	llvm lld cppcheck clang-tidy shellcheck
 	# Clients the guest runs against the driver (tests/system/clients.sh).
 	lm-sensors udev
 )
@@ -80,6 +86,17 @@ install_packages() {
 	fi
 }
 
+# Unpack linux-source-6.12 into $1 unless it is there.
+unpack_source() {
+	mkdir -p "$cache"
+	[ ! -f "$1/Makefile" ] || return 0
+	log "unpacking linux-source-6.12 into $1"
+	rm -rf "$1.tmp"
+	mkdir -p "$1.tmp"
+	tar -xf /usr/src/linux-source-6.12.tar.xz -C "$1.tmp" --strip-components=1
+	mv "$1.tmp" "$1"
+}
+
 build_kernel() {
 	local stamp want
 	[ -f /usr/src/linux-source-6.12.tar.xz ] || die "linux-source-6.12 is not installed"
@@ -89,14 +106,7 @@ build_kernel() {
 		return 0
 	fi
 
-	mkdir -p "$cache"
-	if [ ! -f "$ksrc/Makefile" ]; then
-		log "unpacking linux-source-6.12 into $ksrc"
-		rm -rf "$ksrc.tmp"
-		mkdir -p "$ksrc.tmp"
-		tar -xf /usr/src/linux-source-6.12.tar.xz -C "$ksrc.tmp" --strip-components=1
-		mv "$ksrc.tmp" "$ksrc"
-	fi
+	unpack_source "$ksrc"
 
 	log "configuring the UML kernel from $fragment"
 	rm -f "$stamp"
@@ -116,10 +126,51 @@ build_kernel() {
 	log "kernel ready: $ksrc/linux"
 }
 
+# A second, x86_64 tree of the same source, configured and prepared with
+# clang (LLVM=1) for external modules only: Debian's headers are gcc's, and
+# LLVM=1 against them still compiles with gcc.  Never the UML tree: that one
+# is configured for ARCH=um.  Redone only when the fragment, the source or
+# clang changes.
+build_clang_tree() {
+	local stamp want
+	[ -f /usr/src/linux-source-6.12.tar.xz ] || die "linux-source-6.12 is not installed"
+	want=$( (sha256sum < "$clang_fragment"; ls -l /usr/src/linux-source-6.12.tar.xz
+		clang --version) | sha256sum | cut -d' ' -f1)
+	stamp=$clang_src/.smartbms-stamp
+	if [ -f "$clang_src/scripts/mod/modpost" ] && [ -f "$stamp" ] &&
+		[ "$(cat "$stamp")" = "$want" ]; then
+		return 0
+	fi
+
+	unpack_source "$clang_src"
+
+	log "configuring the x86_64 tree for clang from $clang_fragment"
+	rm -f "$stamp"
+	make -s -C "$clang_src" ARCH=x86_64 LLVM=1 defconfig
+	"$clang_src/scripts/kconfig/merge_config.sh" -m -O "$clang_src" \
+		"$clang_src/.config" "$clang_fragment" >/dev/null
+	make -s -C "$clang_src" ARCH=x86_64 LLVM=1 olddefconfig
+	local opt bad=
+	while read -r opt; do
+		grep -qx "$opt" "$clang_src/.config" || { log "option did not take: $opt"; bad=1; }
+	done < <(grep -o '^CONFIG_[A-Z0-9_]*=.*' "$clang_fragment")
+	grep -q '^CONFIG_CC_IS_CLANG=y' "$clang_src/.config" || { log "not configured for clang"; bad=1; }
+	[ -z "$bad" ] || die "the clang config fragment does not apply to this kernel"
+
+	log "preparing the clang tree for external modules (a minute or two, once)"
+	make -s -C "$clang_src" ARCH=x86_64 LLVM=1 -j"$jobs" modules_prepare \
+		>"$cache/clang-prepare.log" 2>&1 ||
+		{ tail -n 40 "$cache/clang-prepare.log" >&2; die "modules_prepare failed (log: $cache/clang-prepare.log)"; }
+	printf '%s\n' "$want" > "$stamp"
+	log "clang tree ready: $clang_src"
+}
+
 case "${1:-}" in
 --packages-only) install_packages ;;
 --kernel-only) build_kernel ;;
+--clang-only) build_clang_tree ;;
 --headers-dir) amd64_headers_dir ;;
+--clang-dir) printf '%s\n' "$clang_src" ;;
 --bench-kernel)
 	install_packages
 	ksrc=$cache/linux-6.12-bench
@@ -128,6 +179,6 @@ case "${1:-}" in
 	{ sed '/^# Debugging/,$d' "$top/tests/uml/uml.config"; cat "$top/tests/bench/uml-bench.config"; } >"$fragment"
 	build_kernel
 	;;
-"") install_packages; build_kernel ;;
-*) die "usage: $0 [--kernel-only|--packages-only|--headers-dir|--bench-kernel]" ;;
+"") install_packages; build_kernel; build_clang_tree ;;
+*) die "usage: $0 [--kernel-only|--packages-only|--headers-dir|--clang-only|--clang-dir|--bench-kernel]" ;;
 esac
