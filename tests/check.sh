@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # `make check`: set the bench up where something is missing, validate the
-# devicetree binding and the board (tests/dt-check.sh), build the module for
+# devicetree binding and the board (tests/dt-check.sh), run the static
+# gates (tests/static.sh), build the module for
 # the bench's UML kernel and for Debian's amd64 kernel headers, boot the
 # simulated board, run every test in it, and print one verdict.
 # The last line is "N passed, N failed"; the exit status is non-zero if
@@ -41,6 +42,17 @@ if ! "$top/tests/dt-check.sh" --out "$out/dt" >"$out/dt-results"; then
 fi
 cat "$out/dt-results" >>"$host"
 
+# The static gates (tests/static.sh): checkpatch, kernel-doc, sparse, the
+# clang build, cppcheck, clang-tidy, shellcheck; each line with its counts.
+if ! "$top/tests/static.sh" --out "$out/static" >"$out/static-results"; then
+	grep -q '^not ok' "$out/static-results" ||
+		echo "not ok static: tests/static.sh stopped without a result" >>"$out/static-results"
+fi
+cat "$out/static-results" >>"$host"
+
+# objects DIR: how many sources the module build in DIR compiled.
+objects() { grep '^  CC \[M\] ' "$1/build.log" | grep -vc '\.mod\.o$'; }
+
 # bmsctl, against fake sysfs trees here; the guest runs the same binary.
 if make -s -C "$top/tools/bmsctl" O="$build/bmsctl" >"$out/bmsctl-build.log" 2>&1; then
 	result "ok build: bmsctl (C11, -Wall -Wextra -Werror)"
@@ -57,7 +69,7 @@ hdr=$("$top/tests/uml/setup.sh" --headers-dir)
 if [ -z "$hdr" ]; then
 	result "not ok build: against Debian's linux-headers-6.12 amd64: not installed"
 elif "$top/tests/uml/build-modules.sh" "$hdr" "$build/amd64" 2>"$out/build-amd64.log"; then
-	result "ok build: smartbms.ko against ${hdr##*/} (W=1, no warnings)"
+	result "ok build: smartbms.ko against ${hdr##*/} (gcc W=1, $(objects "$build/amd64") sources, 0 warnings)"
 else
 	cat "$out/build-amd64.log" >&2
 	result "not ok build: smartbms.ko against ${hdr##*/}: see above"
@@ -71,7 +83,7 @@ boot_selected() {
 guest=()
 if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMARTBMS_TESTS=y \
 	2>"$out/build-um.log"; then
-	result "ok build: smartbms.ko and the test modules against the bench kernel (ARCH=um, W=1, no warnings)"
+	result "ok build: smartbms.ko and the test modules against the bench kernel (ARCH=um, gcc W=1, $(objects "$build/um") sources, 0 warnings)"
 	echo "check: booting the simulated board" >&2
 	"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$build/um" \
 		--timeout "${SMARTBMS_TIMEOUT:-1200}" --only "${SMARTBMS_ONLY:-}"
