@@ -246,4 +246,16 @@ for ((i = 0; i < ${#mutants[@]}; i += 3)); do
 	fi
 done
 
+# The two gates in one line each, with their counts (what they found is in
+# the lines above).
+count() { cat "$@" 2>/dev/null | grep -c .; }
+mapfile -t examples < <(find "$out" -maxdepth 1 -name '*.example.dts')
+found=$(count "$out"/*.doc.log)
+[ "$found" -eq 0 ] && v=ok || v=not_ok
+$v "gate dt-doc-validate: ${#ours[@]} schemas${yamllint:+ (and yamllint)}, $found findings"
+found=$(count "$out"/*.example.log "$out"/*.example.out "$out"/board.log "$out"/board.out)
+[ "$found" -eq 0 ] && v=ok || v=not_ok
+$v "gate dt-validate: ${#examples[@]} schema examples and the board, $found findings," \
+	"and $((${#mutants[@]} / 3)) broken copies of the board that must fail (the self-tests)"
+
 exit "$failed"
