@@ -50,8 +50,9 @@ if ! "$top/tests/static.sh" --out "$out/static" >"$out/static-results"; then
 fi
 cat "$out/static-results" >>"$host"
 
-# objects DIR: how many sources the module build in DIR compiled.
-objects() { grep '^  CC \[M\] ' "$1/build.log" | grep -vc '\.mod\.o$'; }
+# objects DIR: how many of our sources the module build in DIR compiled
+# (not kbuild's own .mod.o and .module-common.o).
+objects() { grep '^  CC \[M\] ' "$1/build.log" | grep -vc -e '\.mod\.o$' -e '/\.module-common\.o$'; }
 
 # bmsctl, against fake sysfs trees here; the guest runs the same binary.
 if make -s -C "$top/tools/bmsctl" O="$build/bmsctl" >"$out/bmsctl-build.log" 2>&1; then

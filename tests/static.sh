@@ -133,7 +133,7 @@ for o in "${objs[@]}"; do
 		echo "${o#"$out"/}: not built by clang: $(echo "$c" | grep -o 'GCC: .*\|clang version [^ ]*' | sort -u | tr '\n' ' ')"
 	fi
 done >>"$out/clang.findings"
-n=$(grep '^  CC \[M\] ' "$out/clang/build.log" | grep -vc '\.mod\.o$')
+n=$(grep '^  CC \[M\] ' "$out/clang/build.log" | grep -vc -e '\.mod\.o$' -e '/\.module-common\.o$')
 kos=$(find "$out/clang" -name '*.ko' | wc -l)
 ver=$(clang --version | grep -o 'clang version [0-9.]*')
 gate clang "LLVM=1 W=1 x86_64, $n sources, $kos modules, ${#objs[@]} objects all by $ver" \
