@@ -74,6 +74,10 @@ mapfile -t ksrcs < <(for d in "${kdirs[@]}"; do
 		files ":(glob)${d:+$d/}*.[ch]"
 	done
 	files ':(glob)include/**/*.h')
+if [ ${#ksrcs[@]} -eq 0 ]; then
+	echo "not ok static: no kernel sources found (the gates need a git checkout)"
+	exit 1
+fi
 lines=$(cat "${ksrcs[@]}" | wc -l)
 
 missing=()
