@@ -20,7 +20,7 @@ shift 2
 rm -rf "$out"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-cp -a "$top/Kbuild" "$top/drivers" "$top/include" "$top/tests" "$out/"
+cp -a "$top/Kbuild" "$top/compat" "$top/drivers" "$top/include" "$top/tests" "$out/"
 
 log=$out/build.log
 if ! make -C "$kdir" M="$out" W=1 "$@" modules >"$log" 2>&1; then
