@@ -694,7 +694,7 @@ static int smartbms_apply_settings(struct smartbms *bms,
 static void smartbms_get_settings(struct smartbms *bms, struct smartbms_settings *set)
 {
 	scoped_guard(raw_spinlock_irqsave, &bms->lock)
-		memcpy(set, &bms->set, sizeof(*set));
+		*set = bms->set;
 }
 
 /* Keep valid settings in the settings cell; under @sample_lock. */
