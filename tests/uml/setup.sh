@@ -6,12 +6,15 @@
 # from tests/uml/uml.config.  The kernel is rebuilt only when the fragment
 # (or the kernel source version) changes.
 #
-# Usage: tests/uml/setup.sh [--kernel-only|--packages-only|--headers-dir|
-#                            --clang-only|--clang-dir|--bench-kernel]
-#   --headers-dir prints the Debian amd64 6.12 headers the bench builds against.
+# Usage: tests/uml/setup.sh [--kernel-only|--packages-only|--headers-dir [KIND]|
+#                            --clang-only|--clang-dir|--arm64-only|--bench-kernel]
+#   --headers-dir prints the Debian amd64 6.12 headers the bench builds against;
+#   KIND "rt" the PREEMPT_RT 6.12 ones, "6.1" the 6.1 LTS ones, "arm64" the
+#   arm64 tree prepared from linux-source-6.12 (cross build, ARCH=arm64).
 #   --clang-only prepares only the x86_64 tree configured for clang
 #   (tests/uml/clang.config; the static gates build the modules against it),
 #   --clang-dir prints it.
+#   --arm64-only prepares only the arm64 tree.
 #   --bench-kernel builds make bench's kernel instead: the same fragment
 #   without its debugging options (tests/bench/uml-bench.config), in its own
 #   tree, $SMARTBMS_CACHE/linux-6.12-bench.
@@ -37,6 +40,8 @@ packages=(
 	llvm lld cppcheck clang-tidy shellcheck
 	# Clients the guest runs against the driver (tests/system/clients.sh).
 	lm-sensors udev
+	# Packaging (issue 9): DKMS, the arm64 cross build, the rst build.
+	dkms gcc-aarch64-linux-gnu python3-sphinx
 )
 
 missing_packages() {
@@ -72,10 +77,34 @@ amd64_headers_dir() {
 	done | sort -V | tail -n 1
 }
 
+# The newest installed headers matching a glob (rt_headers_dir, v61_headers_dir).
+newest_headers_dir() {
+	local d
+	for d in "$@"; do
+		[ -f "$d/Makefile" ] && printf '%s\n' "$d"
+	done | sort -V | tail -n 1
+}
+rt_headers_dir() { newest_headers_dir /usr/src/linux-headers-6.12.*-rt-amd64; }
+v61_headers_dir() { newest_headers_dir /usr/src/linux-headers-6.1.*[0-9]-amd64; }
+arm64_tree=$cache/linux-6.12-arm64
+arm64_fragment=$top/tests/cross/arm64.config
+
+# Install the newest package matching REGEX when CHECK prints nothing.
+install_headers_if_missing() {
+	local check=$1 regex=$2 hdr
+	[ -z "$($check)" ] || return 0
+	[ -n "$apt_updated" ] || { apt-get update -q >/dev/null; apt_updated=1; }
+	hdr=$(apt-cache search --names-only "$regex" | awk '{print $1}' | sort -V | tail -n 1)
+	[ -n "$hdr" ] || die "no package matching $regex in the apt sources"
+	apt_install "$hdr"
+}
+
 install_packages() {
 	local need
 	mapfile -t need < <(missing_packages "${packages[@]}")
 	apt_install "${need[@]}"
+	install_headers_if_missing rt_headers_dir '^linux-headers-6\.12\.[0-9]+\+deb12-rt-amd64$'
+	install_headers_if_missing v61_headers_dir '^linux-headers-6\.1\.0-[0-9]+-amd64$'
 	if [ -z "$(amd64_headers_dir)" ]; then
 		[ -n "$apt_updated" ] || { apt-get update -q >/dev/null; apt_updated=1; }
 		local hdr
@@ -86,11 +115,11 @@ install_packages() {
 	fi
 }
 
-# Unpack linux-source-6.12 into $1 unless it is there.
+# Unpack linux-source-6.12 into DIR unless it is there (a tree per target).
 unpack_source() {
-	mkdir -p "$cache"
-	[ ! -f "$1/Makefile" ] || return 0
+	[ -f "$1/Makefile" ] && return 0
 	log "unpacking linux-source-6.12 into $1"
+	mkdir -p "${1%/*}"
 	rm -rf "$1.tmp"
 	mkdir -p "$1.tmp"
 	tar -xf /usr/src/linux-source-6.12.tar.xz -C "$1.tmp" --strip-components=1
@@ -165,12 +194,49 @@ build_clang_tree() {
 	log "clang tree ready: $clang_src"
 }
 
+# An arm64 tree from the same linux-source-6.12, for the cross build: arm64
+# defconfig plus tests/cross/arm64.config, modules_prepare only (no vmlinux,
+# so no Module.symvers).  Prepared again only when its inputs change.
+prepare_arm64_tree() {
+	local stamp want cross=aarch64-linux-gnu- opt bad=
+	[ -f /usr/src/linux-source-6.12.tar.xz ] || die "linux-source-6.12 is not installed"
+	want=$( (sha256sum < "$arm64_fragment"; ls -l /usr/src/linux-source-6.12.tar.xz;
+		"${cross}gcc" --version | head -n 1) | sha256sum | cut -d' ' -f1)
+	stamp=$arm64_tree/.smartbms-stamp
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
+
+	unpack_source "$arm64_tree"
+	log "preparing the arm64 tree (defconfig + $arm64_fragment, modules_prepare)"
+	rm -f "$stamp"
+	local mk=(make -s -C "$arm64_tree" ARCH=arm64 CROSS_COMPILE="$cross")
+	"${mk[@]}" defconfig
+	"$arm64_tree/scripts/kconfig/merge_config.sh" -m -O "$arm64_tree" \
+		"$arm64_tree/.config" "$arm64_fragment" >/dev/null
+	"${mk[@]}" olddefconfig
+	while read -r opt; do
+		grep -qx "$opt" "$arm64_tree/.config" || { log "option did not take: $opt"; bad=1; }
+	done < <(grep -o '^CONFIG_[A-Z0-9_]*=.*' "$arm64_fragment")
+	[ -z "$bad" ] || die "the arm64 fragment does not apply to this kernel"
+	"${mk[@]}" -j"$jobs" modules_prepare >"$cache/arm64-prepare.log" 2>&1 ||
+		{ tail -n 40 "$cache/arm64-prepare.log" >&2; die "arm64 modules_prepare failed"; }
+	printf '%s\n' "$want" > "$stamp"
+	log "arm64 tree ready: $arm64_tree"
+}
+
 case "${1:-}" in
 --packages-only) install_packages ;;
 --kernel-only) build_kernel ;;
 --clang-only) build_clang_tree ;;
---headers-dir) amd64_headers_dir ;;
 --clang-dir) printf '%s\n' "$clang_src" ;;
+--arm64-only) prepare_arm64_tree ;;
+--headers-dir)
+	case "${2:-}" in
+	"") amd64_headers_dir ;;
+	rt) rt_headers_dir ;;
+	6.1) v61_headers_dir ;;
+	arm64) [ -f "$arm64_tree/.smartbms-stamp" ] && printf '%s\n' "$arm64_tree" ;;
+	*) die "--headers-dir: unknown kind $2" ;;
+	esac ;;
 --bench-kernel)
 	install_packages
 	ksrc=$cache/linux-6.12-bench
@@ -179,6 +245,6 @@ case "${1:-}" in
 	{ sed '/^# Debugging/,$d' "$top/tests/uml/uml.config"; cat "$top/tests/bench/uml-bench.config"; } >"$fragment"
 	build_kernel
 	;;
-"") install_packages; build_kernel; build_clang_tree ;;
-*) die "usage: $0 [--kernel-only|--packages-only|--headers-dir|--clang-only|--clang-dir|--bench-kernel]" ;;
+"") install_packages; build_kernel; build_clang_tree; prepare_arm64_tree ;;
+*) die "usage: $0 [--kernel-only|--packages-only|--headers-dir [rt|6.1|arm64]|--clang-only|--clang-dir|--arm64-only|--bench-kernel]" ;;
 esac
