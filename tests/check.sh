@@ -3,8 +3,9 @@
 #
 # `make check`: set the bench up where something is missing, validate the
 # devicetree binding and the board (tests/dt-check.sh), run the static
-# gates (tests/static.sh), build the module for
-# the bench's UML kernel and for Debian's amd64 kernel headers, boot the
+# gates (tests/static.sh), build the module for the bench's UML kernel, for
+# Debian's amd64, PREEMPT_RT and 6.1 headers and for arm64, check DKMS and
+# make install (tests/dkms-check.sh, tests/install-check.sh), boot the
 # simulated board, run every test in it, and print one verdict.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed.
@@ -74,6 +75,33 @@ elif "$top/tests/uml/build-modules.sh" "$hdr" "$build/amd64" 2>"$out/build-amd64
 else
 	cat "$out/build-amd64.log" >&2
 	result "not ok build: smartbms.ko against ${hdr##*/}: see above"
+fi
+
+# Packaging (issue 9): the other kernels and architectures users build for,
+# DKMS and make install.  build_for NAME KIND WHAT [make args]: KIND as
+# setup.sh --headers-dir takes it.
+build_for() {
+	local name=$1 kind=$2 what=$3 dir
+	shift 3
+	dir=$("$top/tests/uml/setup.sh" --headers-dir "$kind")
+	if [ -z "$dir" ]; then
+		result "not ok build: against $what: not installed or not prepared"
+	elif "$top/tests/uml/build-modules.sh" "$dir" "$build/$name" "$@" 2>"$out/build-$name.log"; then
+		result "ok build: smartbms.ko against ${dir##*/}, $what (W=1, no warnings)"
+	else
+		cat "$out/build-$name.log" >&2
+		result "not ok build: smartbms.ko against ${dir##*/}, $what: see above"
+	fi
+}
+build_for rt rt "Debian's PREEMPT_RT headers"
+build_for v6.1 6.1 "Debian's 6.1 LTS headers (through compat/smartbms-compat.h)"
+build_for arm64 arm64 "arm64 cross-compiled with aarch64-linux-gnu-gcc (defconfig + tests/cross/arm64.config; modules_prepare only: modpost cannot check symbols)" \
+	ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KBUILD_MODPOST_WARN=1
+if [ -n "$hdr" ]; then
+	r=$("$top/tests/dkms-check.sh" "$hdr" "$out/dkms")
+	result "${r:-not ok dkms: tests/dkms-check.sh stopped without a result}"
+	r=$("$top/tests/install-check.sh" "$hdr" "$build/install")
+	result "${r:-not ok install: tests/install-check.sh stopped without a result}"
 fi
 
 # boot_selected WORD: run the extra boot WORD (see SMARTBMS_ONLY above).
