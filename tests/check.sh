@@ -104,6 +104,13 @@ if [ -n "$hdr" ]; then
 	result "${r:-not ok install: tests/install-check.sh stopped without a result}"
 fi
 
+# The ABI through the kernel's get_abi.pl, the rst pages through Sphinx.
+if ! "$top/tests/docs-check.sh" "$cache/linux-6.12" "$out/docs" >"$out/docs-results"; then
+	grep -q '^not ok' "$out/docs-results" ||
+		echo "not ok docs: tests/docs-check.sh stopped without a result" >>"$out/docs-results"
+fi
+cat "$out/docs-results" >>"$host"
+
 # boot_selected WORD: run the extra boot WORD (see SMARTBMS_ONLY above).
 boot_selected() {
 	[ -z "${SMARTBMS_ONLY:-}" ] || [[ ,$SMARTBMS_ONLY, == *",$1,"* ]]
