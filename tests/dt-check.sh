@@ -15,7 +15,12 @@
 #     tests/uml/boot.sh does) through dt-validate against the same schemas,
 #     with every compatible required to match a schema;
 #  4. a self-test: copies of the board with a required property removed, a
-#     GPIO property misspelt and a channel name misspelt must each fail.
+#     GPIO property misspelt and a channel name misspelt must each fail;
+#  5. the admin guide's real board (boards/*.dts: the kernel's board file
+#     plus the BMS, its ADCs, front ends and EEPROM): dtc and dt-validate
+#     must report nothing about the nodes it adds (the kernel's own nodes
+#     draw reports from this older dt-schema: counted, kept in a log), and
+#     a copy without remote-gpios must fail.
 #
 # Prints one "ok dt: ..." or "not ok dt: ...: why" line per check on stdout,
 # diagnostics on stderr.  Exit status 1 if any check failed.
@@ -180,6 +185,18 @@ done
 # 3. The board, and 4. broken copies of it that must fail.  Each mutant: a
 # name, a sed script for the board, a text the failure must contain.
 prepare board "$board" "$out/board.dtb"
+# 5. The real boards, and each without remote-gpios.  dtc's warnings about
+# the lines of our file count (into $name.log); the kernel's files' do not.
+mapfile -t examples < <(find "$top/boards" -name '*.dts' 2>/dev/null | LC_ALL=C sort)
+for ex in "${examples[@]}"; do
+	name=example-$(basename "$ex" .dts)
+	prepare "$name" "$ex" "$out/$name.dtb"
+	sed '/^[[:space:]]*remote-gpios[[:space:]]*=/d' "$ex" >"$out/$name-mutant.dts"
+	prepare "$name-mutant" "$out/$name-mutant.dts" "$out/$name-mutant.dtb"
+	cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp -I "$kdir/include" \
+		-I "$kdir/scripts/dtc/include-prefixes" "$ex" 2>/dev/null |
+		dtc -I dts -O dtb -o /dev/null - 2>&1 | grep -F "${ex##*/}" >>"$out/$name.log"
+done
 mutants=(
 	"without remote-gpios" '/^[[:space:]]*remote-gpios[[:space:]]*=/d' "'remote-gpios' is a required property"
 	"with charge-allowed-gpios misspelt" 's/\<charge-allowed-gpios\>/charge-alowed-gpios/' "charge-alowed-gpios"
@@ -231,6 +248,46 @@ if [ ! -s "$log" ]; then
 	log=$out/board.out
 fi
 verdict "tests/board/smartbms-board.dts validates against the kernel's bindings and ours" "$log"
+
+# The nodes a real board adds: those its file opens, and the nodes it
+# extends by label (&i2c1 is i2c@...): the names dt-validate reports under.
+for ex in "${examples[@]}"; do
+	name=example-$(basename "$ex" .dts)
+	rel=${ex#"$top"/}
+	log=$out/$name.log
+	if [ -s "$log" ]; then
+		verdict "$rel: dtc" "$log"
+		continue
+	fi
+	reports "$out/$name"
+	mapfile -t nodes < <(sed -n 's/^[[:space:]]*\([a-z0-9_]*:[[:space:]]*\)\{0,1\}\([a-z][a-zA-Z0-9@,._-]*\)[[:space:]]*{$/\2/p' "$ex")
+	mapfile -t labels < <(sed -n 's/^&\([a-z0-9_]*\)[[:space:]]*{$/\1/p' "$ex")
+	for l in "${labels[@]}"; do
+		nodes+=("$(dtc -I dtb -O dts "$out/$name.dtb" 2>/dev/null |
+			sed -n "s/^[[:space:]]*$l:[[:space:]]*\([^ ]*\) {$/\1/p" | head -n 1)")
+	done
+	pattern=$(printf '%s\n' "${nodes[@]}" | sed '/^$/d; s/[.]/\\./g' | paste -sd'|')
+	# The reports in $1.out about those nodes, into $1.ours.
+	ours() {
+		awk -v re="^[^ ]*\\.dtb: ($pattern)[:@ ]" '
+			index($0, "/") == 1 { mine = ($0 ~ re) } mine' "$1.out" >"$1.ours"
+	}
+	ours "$out/$name"
+	others=$(grep -c '\.dtb: ' "$out/$name.out")
+	others=$((others - $(grep -c '\.dtb: ' "$out/$name.ours")))
+	if [ -s "$out/$name.ours" ]; then
+		verdict "$rel: the nodes it adds validate" "$out/$name.ours"
+	else
+		ok "$rel: the ${#nodes[@]} nodes it adds (BMS, ADCs, front ends, EEPROM, battery, LEDs) pass dtc and dt-validate ($others reports on the kernel's own nodes from dt-schema $(dt-mk-schema --version): ${name}.out)"
+	fi
+	reports "$out/$name-mutant"
+	ours "$out/$name-mutant"
+	if grep -qF "bms: 'remote-gpios' is a required property" "$out/$name-mutant.ours"; then
+		ok "self-test: $rel without remote-gpios fails validation"
+	else
+		not_ok "self-test: $rel without remote-gpios passes validation"
+	fi
+done
 
 for ((i = 0; i < ${#mutants[@]}; i += 3)); do
 	m=$out/mutant-$((i / 3))
