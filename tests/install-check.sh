@@ -17,7 +17,7 @@ work=$2
 prefix=/opt/smartbms
 kver=$(cat "$kdir/include/config/kernel.release" 2>/dev/null)
 
-fail() { echo "not ok install: make install/uninstall DESTDIR= PREFIX=$prefix: $* (see $work)"; exit 1; }
+fail() { echo "not ok install: make install/uninstall into a temporary DESTDIR, PREFIX=$prefix: $* (see $work)"; exit 1; }
 [ -n "$kver" ] || fail "no kernel release in $kdir"
 
 rm -rf "$work"
@@ -59,4 +59,4 @@ make -C "$work/src" uninstall KDIR="$kdir" DESTDIR="$dest" PREFIX="$prefix" \
 (cd "$dest" && find . -mindepth 1 | sort) >"$work/left.txt"
 [ -s "$work/left.txt" ] && fail "make uninstall left: $(tr '\n' ' ' <"$work/left.txt" | cut -c1-300)"
 
-echo "ok install: make install DESTDIR= PREFIX=$prefix put exactly $(wc -l <"$work/expected.txt") files (module for $kver, bmsctl, man page, completion, restore unit, udev rule); make uninstall left nothing"
+echo "ok install: make install into a temporary DESTDIR with PREFIX=$prefix put exactly $(wc -l <"$work/expected.txt") files (module for $kver, bmsctl, man page, completion, restore unit, udev rule); make uninstall left nothing"
