@@ -65,4 +65,4 @@ if dkms status smartbms 2>/dev/null | grep -q . || [ -e "$src" ] ||
 	find "/lib/modules/$kver" -name 'smartbms.ko*' 2>/dev/null | grep -q .; then
 	fail "dkms remove left something behind"
 fi
-echo "ok dkms: $what (${ko#/lib/modules/$kver/}; removed again)"
+echo "ok dkms: $what (${ko#/lib/modules/"$kver"/}; removed again)"

@@ -70,7 +70,7 @@ rm "$src/abi-body.rst"
 } >"$src/index.rst"
 if sphinx-build -q -W --keep-going -n -b html -c "$top/tests/docs" "$src" "$out/html" \
 	>"$out/sphinx.log" 2>&1 && [ ! -s "$out/abi-rest.log" ]; then
-	ok "sphinx-build -W -n: Documentation/power/*.rst ($(ls "$top"/Documentation/power/*.rst | wc -l) pages) and the ABI build without a warning"
+	ok "sphinx-build -W -n: Documentation/power/*.rst ($(find "$top/Documentation/power" -maxdepth 1 -name "*.rst" | wc -l) pages) and the ABI build without a warning"
 else
 	cat "$out/abi-rest.log" "$out/sphinx.log" >&2
 	not_ok "sphinx-build -W: $(grep -m1 -i 'warning\|error' "$out/sphinx.log" "$out/abi-rest.log" | sed "s|$out/||g" | cut -c1-200)"

@@ -693,8 +693,10 @@ static int smartbms_apply_settings(struct smartbms *bms,
 
 static void smartbms_get_settings(struct smartbms *bms, struct smartbms_settings *set)
 {
-	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+	/* (braces: checkpatch reads a bare "*set =" here as a product) */
+	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
 		*set = bms->set;
+	}
 }
 
 /* Keep valid settings in the settings cell; under @sample_lock. */
