@@ -1,0 +1,3 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Host shim: memset(), memmove() and friends from the libc. */
+#include <string.h>
