@@ -14,6 +14,8 @@
 #   make check       set the bench up if needed and run every test
 #   make demo        set the bench up if needed and show the simulated BMS
 #   make mutate      prove the KUnit suites catch a broken rule (slow)
+#   make fuzz        run each libFuzzer harness for FUZZ_TIME seconds (default
+#                    600; make check runs them 60 s each)
 #   make bench       benchmarks in the simulated board (slow, not in check)
 #   make setup       only set the bench up (packages, UML kernel)
 #   make clean       remove build output (the kernel cache stays)
@@ -77,6 +79,9 @@ check:
 mutate:
 	tests/mutate.sh
 
+fuzz:
+	tests/fuzz/run.sh --time $(or $(FUZZ_TIME),600)
+
 bench:
 	tests/bench/run.sh
 
@@ -92,4 +97,4 @@ clean:
 	@if test -f $(KDIR)/Makefile; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 
 .PHONY: all bmsctl install uninstall install-bmsctl uninstall-bmsctl install-module \
-	uninstall-module dkms-src modules check demo mutate bench setup clean
+	uninstall-module dkms-src modules check demo mutate fuzz bench setup clean

@@ -13,7 +13,8 @@
 # Environment: SMARTBMS_CACHE (kernel cache), SMARTBMS_ONLY (run only the
 # system tests whose name contains one of its comma-separated words; the
 # reboot and scenario boots then run only if it names them: "reboot",
-# "scenarios"), SMARTBMS_TIMEOUT (guest, seconds).
+# "scenarios"), SMARTBMS_TIMEOUT (guest, seconds), SMARTBMS_FUZZ_TIME
+# (seconds each fuzz harness runs, default 60).
 
 set -uo pipefail
 
@@ -65,6 +66,13 @@ else
 	cat "$out/bmsctl-build.log" >&2
 	result "not ok build: bmsctl: see above"
 fi
+
+# The libFuzzer harnesses (tests/fuzz/), 60 s each, one after the other.
+echo "check: fuzzing, ${SMARTBMS_FUZZ_TIME:-60} s a harness" >&2
+"$top/tests/fuzz/run.sh" --time "${SMARTBMS_FUZZ_TIME:-60}" >"$out/fuzz-results"
+grep -q '^\(not \)\?ok fuzz:' "$out/fuzz-results" ||
+	echo "not ok fuzz: tests/fuzz/run.sh stopped without a result" >>"$out/fuzz-results"
+cat "$out/fuzz-results" >>"$host"
 
 # The newest Debian 6.12 amd64 headers (setup installed them if none was).
 hdr=$("$top/tests/uml/setup.sh" --headers-dir)

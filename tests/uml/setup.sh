@@ -38,6 +38,8 @@ packages=(
 	linux-source-6.12 build-essential bc bison flex libelf-dev libssl-dev
 	kmod xz-utils python3 device-tree-compiler dt-schema yamllint sparse clang
 	llvm lld cppcheck clang-tidy shellcheck
+	# libFuzzer and the sanitizers' runtimes for clang (tests/fuzz/).
+	libclang-rt-14-dev
 	# Clients the guest runs against the driver (tests/system/clients.sh).
 	lm-sensors udev
 	# Packaging (issue 9): DKMS, the arm64 cross build, the rst build.
