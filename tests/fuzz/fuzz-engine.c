@@ -40,7 +40,10 @@
  *   - 7, 9: System+ discharge needs discharge permitted (load disconnect
  *     high); pre-alarm active exactly when (usage = use and the battery's
  *     pre-alarm active) or discharge-allowed low, W-B12 with it, the
- *     output steady when continuous and never on without it
+ *     output steady when continuous, 1 s on / 1 s off from its start when
+ *     intermittent, and never on without it
+ *   - 13: E-B33 exactly when the reference is out of tolerance or reads
+ *     failed on 5 samples in a row
  *   - codes: A-B11 -> load disconnect and System+ discharge off; A-A12 ->
  *     both System+ FETs off; A-B15 -> alternator, System+ charge, charge
  *     disconnect off
@@ -48,8 +51,15 @@
  *     sample is off after the full evaluation of the same sample
  *  over time (the timers never release early)
  *   - 7: discharge-allowed low for 30 s -> load disconnect and System+
- *     discharge off, A-B11; load disconnect comes back only after
- *     discharge-allowed was high for 1 s
+ *     discharge off, A-B11; at once if the battery's pre-alarm came first;
+ *     load disconnect comes back only after discharge-allowed was high for
+ *     1 s, and then it does
+ *   - 6, 8: charge disconnect high whenever charge-allowed is, without
+ *     over-temperature (85 C, released below 75 C) or E-B30/E-B33
+ *   - 2: 10 % above the fuse's limit (behaviour.md's table) for 5 s trips
+ *     the alternator port for 30 s
+ *   - 12: the battery lines both low for 60 s in the normal band, or its
+ *     pre-alarm active for 60 s above 13.0 V, raise E-B32
  *   - 3: from a battery at the charge limit, alternator port and System+
  *     charge stay off until the battery stayed 0.5 V below it for 10 s
  *   - 1: the alternator port conducts only once its voltage was above
@@ -57,8 +67,10 @@
  *   - 11: after a short-circuit trip (A-A12 raised) A-A12 stays and both
  *     System+ FETs stay off for 10 s, whatever clears or cycles ON
  *   - 14: every output off before the first sample
- * The models below are lenient where the specification leaves room (an
- * unreadable sample), so that they only ever demand what it demands.
+ * The delays and levels are behaviour.md's defaults (the table "rules"
+ * below), not the engine's own table.  The models below are lenient where
+ * the specification leaves room (an unreadable sample), so that they only
+ * ever demand what it demands.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -119,6 +131,47 @@ struct model {
 	bool sc_code;			/* A-A12 at the last sample */
 	bool sc_trip;			/* rule 11: a trip and its 10 s */
 	uint64_t sc_trip_ms;
+	unsigned int adc_failures;	/* rule 13: samples in a row with a failed read */
+	struct hold battery_prealarm;	/* rule 7: the battery's own pre-alarm */
+	struct hold prealarm;		/* rule 7: the pre-alarm */
+	struct hold alt_over;		/* rule 2: above the limit by 10 % */
+	bool alt_trip;
+	uint64_t alt_trip_ms;
+	bool ot_charge;			/* rule 6, first level */
+	struct hold lines_lost;		/* rule 12 */
+	struct hold prealarm_implausible;
+};
+
+/*
+ * The rules' delays and levels as behaviour.md gives them (its defaults),
+ * not read from the engine's table: a default changed there is a rule
+ * changed, and this harness says so.
+ */
+static const struct smartbms_tunables rules = {
+	.alt_qualify_uv		= 13000000,	/* rule 1 */
+	.alt_qualify_ms		= 1000,
+	.alt_lose_ms		= 2000,
+	.alt_overcurrent_ms	= 5000,		/* rule 2 (10 %: see below) */
+	.alt_retry_ms		= 30000,
+	.lockout_hysteresis_uv	= 500000,	/* rule 3 */
+	.lockout_release_ms	= 10000,
+	.ot_charge_trip_mc	= 85000,	/* rule 6 */
+	.ot_charge_release_mc	= 75000,
+	.ot_discharge_trip_mc	= 95000,
+	.prealarm_lead_ms	= 30000,	/* rule 7 */
+	.prealarm_blink_ms	= 1000,
+	.discharge_qualify_ms	= 1000,
+	.sc_retry_ms		= 10000,	/* rule 11 */
+	.lost_ms		= 60000,	/* rule 12 */
+	.reference_uv		= 2500000,	/* rule 13 */
+	.reference_tolerance_uv	= 50000,
+	.adc_fail_samples	= 5,
+	.sample_slow_ms		= 1000,		/* section 4: 1 Hz at rest */
+};
+
+/* The alternator current limit of each fuse, behaviour.md section 2, in A. */
+static const uint32_t fuse_limit_a[SMARTBMS_NUM_FUSES] = {
+	100, 100, 90, 60, 50, 40, 25, 20, 12, 9,
 };
 
 struct reader {
@@ -225,7 +278,7 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 		       const struct smartbms_inputs *in, struct model *md, uint32_t prev_out,
 		       uint32_t dropped)
 {
-	const struct smartbms_tunables *t = &smartbms_tunables;
+	const struct smartbms_tunables *t = &rules;
 	uint32_t lines = effective_lines(in, set), out = st->outputs, codes = st->codes;
 	uint64_t now = in->now_ms;
 	bool on = set->soft_switch && (lines & IN(REMOTE));
@@ -236,7 +289,7 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 	int32_t bat = in->meas[SMARTBMS_MEAS_BATTERY_UV];
 	int32_t alt = in->meas[SMARTBMS_MEAS_ALTERNATOR_UV];
 	bool untrusted = codes & (CODE(E_B30) | CODE(E_B33));
-	bool prealarm;
+	bool prealarm, ref_bad;
 
 	FUZZ_ASSERT(!(out & ~SMARTBMS_ALL_OUTPUTS));
 	FUZZ_ASSERT(!(codes & ~(BIT(SMARTBMS_NUM_CODES) - 1)));
@@ -285,12 +338,21 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 	/* Rule 13: the self-checks. */
 	if (untrusted)
 		FUZZ_ASSERT(!(out & (OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE))));
+	ref_bad = false;
 	if (measured(in, SMARTBMS_MEAS_REFERENCE_UV)) {
 		int64_t dev = (int64_t)in->meas[SMARTBMS_MEAS_REFERENCE_UV] - t->reference_uv;
 
-		if (dev > t->reference_tolerance_uv || -dev > t->reference_tolerance_uv)
-			FUZZ_ASSERT(codes & CODE(E_B33));
+		ref_bad = dev > t->reference_tolerance_uv || -dev > t->reference_tolerance_uv;
 	}
+	if ((SMARTBMS_ALL_MEAS & ~in->meas_absent) & ~in->meas_ok) {
+		if (md->adc_failures < t->adc_fail_samples)
+			md->adc_failures++;
+	}
+	else
+		md->adc_failures = 0;
+	/* E-B33 exactly for the reference out of tolerance or 5 failed samples. */
+	FUZZ_ASSERT(!!(codes & CODE(E_B33)) ==
+		    (ref_bad || md->adc_failures >= t->adc_fail_samples));
 
 	/* Rule 1: one way only; rule 3: the lock-out starts at once. */
 	if (out & OUT(ALTERNATOR))
@@ -316,6 +378,24 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 	if (codes & CODE(A_B15))
 		FUZZ_ASSERT(!(out & CHARGE_OUTS));
 
+	/*
+	 * Rule 7: the battery's own pre-alarm came first (it was active at an
+	 * earlier sample and still is): discharge stops as discharge-allowed
+	 * falls, the 30 s lead has been given.
+	 */
+	if (!da && !md->da_low.running && (lines & IN(BATTERY_PREALARM)) &&
+	    md->battery_prealarm.running && md->battery_prealarm.since < now) {
+		FUZZ_ASSERT(!(out & (OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE))));
+		FUZZ_ASSERT(codes & CODE(A_B11));
+	}
+	hold_track(&md->battery_prealarm, lines & IN(BATTERY_PREALARM), now);
+
+	/* Rule 7: intermittent is 1 s on, 1 s off, from the pre-alarm's start. */
+	hold_track(&md->prealarm, prealarm, now);
+	if (prealarm && set->prealarm_output == SMARTBMS_PREALARM_INTERMITTENT)
+		FUZZ_ASSERT(!!(out & OUT(PREALARM)) ==
+			    !((now - md->prealarm.since) / t->prealarm_blink_ms % 2));
+
 	/* Rule 7 over time: 30 s of discharge-allowed low stop discharge... */
 	hold_track(&md->da_low, !da, now);
 	if (hold_held(&md->da_low, now, t->prealarm_lead_ms)) {
@@ -326,6 +406,55 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 	hold_track(&md->da_high, da, now);
 	if (!(prev_out & OUT(LOAD_DISCONNECT)) && (out & OUT(LOAD_DISCONNECT)))
 		FUZZ_ASSERT(hold_held(&md->da_high, now, t->discharge_qualify_ms));
+	/* ... and then it does come back (rule 9: load disconnect high). */
+	if (hold_held(&md->da_high, now, t->discharge_qualify_ms))
+		FUZZ_ASSERT(out & OUT(LOAD_DISCONNECT));
+
+	/* Rules 6 and 8: charge disconnect high with charge-allowed and no over-temperature. */
+	if (measured(in, SMARTBMS_MEAS_TEMP_MC)) {
+		int32_t temp = in->meas[SMARTBMS_MEAS_TEMP_MC];
+
+		if (temp >= t->ot_charge_trip_mc)
+			md->ot_charge = true;
+		else if (temp < t->ot_charge_release_mc)
+			md->ot_charge = false;
+	}
+	if (ca && !md->ot_charge && !untrusted)
+		FUZZ_ASSERT(out & OUT(CHARGE_DISCONNECT));
+
+	/*
+	 * Rule 2: above the fuse's limit by 10 % for 5 s trips the alternator
+	 * port for 30 s (a sample without a current neither starts nor
+	 * restarts the 5 s).
+	 */
+	if (md->alt_trip && now - md->alt_trip_ms >= t->alt_retry_ms)
+		md->alt_trip = false;
+	if (measured(in, SMARTBMS_MEAS_ALTERNATOR_UA)) {
+		int64_t cur = in->meas[SMARTBMS_MEAS_ALTERNATOR_UA];
+
+		hold_track(&md->alt_over,
+			   cur * 100 > (int64_t)fuse_limit_a[set->fuse] * 1000000 * 110, now);
+	}
+	if (!md->alt_trip && hold_held(&md->alt_over, now, t->alt_overcurrent_ms)) {
+		md->alt_trip = true;
+		md->alt_trip_ms = now;
+		md->alt_over.running = false;
+	}
+	if (md->alt_trip)
+		FUZZ_ASSERT(!(out & OUT(ALTERNATOR)));
+
+	/*
+	 * Rule 12: both battery lines low for 60 s with the battery in
+	 * 12.0 V..14.4 V, or its pre-alarm active for 60 s with the battery
+	 * above 13.0 V, raise E-B32 (an unreadable battery restarts the 60 s).
+	 */
+	hold_track(&md->lines_lost, !ca && !da && bat_ok && bat >= 12000000 && bat <= 14400000,
+		   now);
+	hold_track(&md->prealarm_implausible,
+		   (lines & IN(BATTERY_PREALARM)) && bat_ok && bat > 13000000, now);
+	if (hold_held(&md->lines_lost, now, t->lost_ms) ||
+	    hold_held(&md->prealarm_implausible, now, t->lost_ms))
+		FUZZ_ASSERT(codes & CODE(E_B32));
 
 	/* Rule 3 over time: the lock-out's release. */
 	if (bat_ok) {
