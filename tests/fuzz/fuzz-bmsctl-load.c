@@ -12,6 +12,9 @@
  * -Wl,--wrap=open).  Invariants (each violation aborts):
  *  - bmsctl opens for writing only the settings files and "reset" of the
  *    BMS under the sysfs root it was given: never anything outside it;
+ *  - a file whose first line that counts does not say "bmsctl-settings 1",
+ *    the version read whole, is rejected (sscanf's %d once read
+ *    "bmsctl-settings 4294967297" as version 1);
  *  - a file that is rejected writes nothing, and the tree stays as it was;
  *  - a load that fails part-way (a refused write) puts every setting back
  *    as it was; a fuse that was never set is put back with the factory
@@ -21,6 +24,7 @@
  *    (save and load are each other's inverse);
  *  - no crash, no sanitizer report (ASan, UBSan) on any file.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -211,6 +215,44 @@ static void tree_read(char vals[NFILES][VAL_MAX])
 	}
 }
 
+/*
+ * Does the file's first line that is neither blank nor a comment say
+ * "bmsctl-settings 1", the version whole (not wrapped, not past long)?
+ * -1 where the file is no plain text this oracle reads (a NUL, a long line).
+ */
+static int version_one(const uint8_t *d, size_t n)
+{
+	char line[200], *p, *end;
+	size_t len;
+	long v;
+
+	while (n) {
+		const uint8_t *nl = memchr(d, '\n', n);
+
+		len = nl ? (size_t)(nl - d) : n;
+		if (len >= sizeof(line) || memchr(d, '\0', len))
+			return -1;
+		memcpy(line, d, len);
+		line[len] = '\0';
+		d += nl ? len + 1 : len;
+		n -= nl ? len + 1 : len;
+		for (p = line; isspace((unsigned char)*p); p++)
+			;
+		if (!*p || *p == '#')
+			continue;
+		end = p + strlen(p);
+		while (end > p && isspace((unsigned char)end[-1]))
+			*--end = '\0';
+		len = strlen(BMSCTL_FILE_MAGIC);
+		if (strncmp(p, BMSCTL_FILE_MAGIC, len) || !isspace((unsigned char)p[len]))
+			return 0;
+		errno = 0;
+		v = strtol(p + len, &end, 10);
+		return !errno && end != p + len && !*end && v == 1;
+	}
+	return 0;
+}
+
 static int load(const char *path, int refuse)
 {
 	char *argv[] = { (char *)"load", (char *)path, NULL };
@@ -248,6 +290,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ret = load(conf, refuse);
 	tree_read(after);
 	FUZZ_ASSERT(ret == EXIT_OK || ret == EXIT_RUNTIME || ret == EXIT_USAGE);
+	/* A file of another version (or none) is refused, however it is written. */
+	if (!version_one(data + 1, size - 1))
+		FUZZ_ASSERT(ret != EXIT_OK);
 
 	if (ret != EXIT_OK && !watch.refused) {
 		/* Rejected: nothing written. */

@@ -177,6 +177,7 @@ def load_seeds():
         'refused-write': bytes([4 << 1]) + SAVED.encode(),
         'refused-write-fuse-unset': bytes([4 << 1 | 1]) + SAVED.encode(),
         'wrong-version': bytes([no_refuse]) + b'bmsctl-settings 2\nfuse = 60A\n',
+        'version-2-to-the-32': bytes([no_refuse]) + b'bmsctl-settings 4294967296\nfuse = 60A\n',
         'bad-line': bytes([no_refuse]) + b'bmsctl-settings 1\nfuse = 60A\ncharge-limit = 16V\n',
         'set-twice': bytes([no_refuse]) + b'bmsctl-settings 1\nfuse = 60A\nfuse = 80A\n',
     }

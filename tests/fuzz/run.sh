@@ -70,9 +70,11 @@ for h in "${harnesses[@]}"; do
 		failed=1
 		continue
 	fi
+	# bmsctl's harnesses: the settings files' words, and comparison
+	# operands as features (a number that wrapped still guides them).
 	dict=()
 	case $h in
-	bmsctl-*) dict=(-dict="$top/tests/fuzz/bmsctl.dict") ;;
+	bmsctl-*) dict=(-dict="$top/tests/fuzz/bmsctl.dict" -use_value_profile=1) ;;
 	esac
 	rm -rf "$crashes"
 	mkdir -p "$corpus" "$crashes"
