@@ -232,7 +232,7 @@ struct smartbms {
 	u64 loops;
 	u64 trips;
 	struct smartbms_state reported;
-	struct led_trigger *leds[SMARTBMS_NUM_LEDS];
+	struct led_trigger leds[SMARTBMS_NUM_LEDS];
 	u32 led_state;
 	u64 heartbeat_ms;
 
@@ -536,7 +536,7 @@ static void smartbms_update_leds(struct smartbms *bms, const struct smartbms_sta
 
 	changed = on ^ bms->led_state;
 	for_each_set_bit(i, &changed, SMARTBMS_NUM_LEDS)
-		led_trigger_event(bms->leds[i], on & BIT(i) ? LED_FULL : LED_OFF);
+		led_trigger_event(&bms->leds[i], on & BIT(i) ? LED_FULL : LED_OFF);
 	bms->led_state = on;
 }
 
@@ -1600,32 +1600,22 @@ static int smartbms_load_settings(struct smartbms *bms)
 	return 0;
 }
 
-static void smartbms_unregister_leds(void *data)
-{
-	struct smartbms *bms = data;
-	unsigned int i;
-
-	for (i = 0; i < SMARTBMS_NUM_LEDS; i++)
-		led_trigger_unregister_simple(bms->leds[i]);
-}
-
-/* One LED trigger per indicator of manual Appendix C. */
+/* One LED trigger per indicator of manual Appendix C; each one must register. */
 static int smartbms_register_leds(struct smartbms *bms)
 {
 	struct device *dev = bms->dev;
 	unsigned int i;
 	int ret;
 
-	ret = devm_add_action_or_reset(dev, smartbms_unregister_leds, bms);
-	if (ret)
-		return ret;
 	for (i = 0; i < SMARTBMS_NUM_LEDS; i++) {
-		const char *name = devm_kasprintf(dev, GFP_KERNEL, "%s-%s", dev_name(dev),
-						  smartbms_led_names[i]);
-
-		if (!name)
+		bms->leds[i].name = devm_kasprintf(dev, GFP_KERNEL, "%s-%s", dev_name(dev),
+						   smartbms_led_names[i]);
+		if (!bms->leds[i].name)
 			return -ENOMEM;
-		led_trigger_register_simple(name, &bms->leds[i]);
+		ret = devm_led_trigger_register(dev, &bms->leds[i]);
+		if (ret)
+			return dev_err_probe(dev, ret, "failed to register the %s LED trigger\n",
+					     bms->leds[i].name);
 	}
 	return 0;
 }
