@@ -10,6 +10,7 @@ BMS_DRIVER=/sys/bus/platform/drivers/smartbms
 BMS_DEV=$(basename "$(readlink -f "$BMS_PSY/device")")
 
 # The factory defaults as bms_settings prints them (this board presets no fuse).
+# shellcheck disable=SC2034 # used by the scripts that source this file
 BMS_DEFAULTS="fuse_rating=not-set prealarm_usage=use prealarm_output=continuous remote_function=alternator-and-system soft_switch=on constant_charge_voltage_max=14200000 "
 
 bms_bound() { [ -e "/sys/bus/platform/devices/$BMS_DEV/driver" ]; }
@@ -43,18 +44,32 @@ kmemleak_check() {
 	fi
 }
 
-# splats_since MARK: kernel log lines after the line count MARK that look
-# like a warning, BUG, lockdep, KASAN or UBSAN report.
-dmesg_lines() { dmesg | wc -l; }
-splats_since() {
-	dmesg | tail -n +"$(($1 + 1))" |
-		grep -E 'WARNING:|BUG:|kernel BUG at|Oops|UBSAN:|KASAN:|possible recursive locking|possible circular locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked' |
-		head -5
+# kmsg_mark NAME: from now on, copy the kernel log aside for since_mark
+# (dmesg does not do: the load of these tests may wrap the ring).
+declare -a KMSG_PIDS=()
+trap '[ ${#KMSG_PIDS[@]} -eq 0 ] || kill "${KMSG_PIDS[@]}" 2>/dev/null' EXIT
+kmsg_mark() {
+	local i
+	python3 "$SMARTBMS_TOP/tests/lib/kmsg-watch.py" "$TMPDIR/kmsg.$1" &
+	KMSG_PIDS+=($!)
+	for ((i = 0; i < 100; i++)); do
+		[ -s "$TMPDIR/kmsg.$1" ] && return 0
+		sleep 0.05
+	done
 }
+# since_mark NAME: the kernel log since kmsg_mark NAME.
+since_mark() { cat "$TMPDIR/kmsg.$1" 2>/dev/null; }
+
+# check_no_splat WHAT MARK: no warning, BUG, lockdep, KASAN or UBSAN report
+# in the kernel log since MARK (the host checks the whole console log too).
 check_no_splat() {
 	local s
-	s=$(splats_since "$2")
-	if [ -z "$s" ]; then
+	s=$(since_mark "$2" |
+		grep -E 'WARNING:|BUG:|kernel BUG at|Oops|UBSAN:|KASAN:|possible recursive locking|possible circular locking|inconsistent lock state|sleeping function called from invalid context|INFO: task .* blocked' |
+		head -5)
+	if ! since_mark "$2" | grep -q '^# watching'; then
+		fail "$1: the kernel log was not watched"
+	elif [ -z "$s" ]; then
 		pass "$1"
 	else
 		fail "$1: $s"

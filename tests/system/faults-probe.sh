@@ -12,7 +12,8 @@
 . "$SMARTBMS_TOP/tests/lib/faults.sh"
 
 board_rest
-mark=$(dmesg_lines)
+mark=faults-probe
+kmsg_mark "$mark"
 bms_unbind
 check_eq "unbound: every gate in the safe state" 000000 "$(gates)"
 
