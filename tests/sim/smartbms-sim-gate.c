@@ -15,6 +15,11 @@
  *   sim_gpioN/value		the level last written (0 or 1)
  *   sim_gpioN/writes		how many times the line was written
  *   sim_gpioN/irq_writes	how many of those were in hard interrupt context
+ *
+ * Writing a positive errno to the platform device's "fail" attribute makes
+ * every line request (setting a line's direction, as a consumer's
+ * gpiod_get() does) fail with that error; 0 restores them.  Writes to a
+ * line cannot fail: a gpio_chip's set() has no error to return.
  */
 
 #include <linux/bitmap.h>
@@ -22,6 +27,7 @@
 #include <linux/device.h>
 #include <linux/errno.h>
 #include <linux/gpio/driver.h>
+#include <linux/kstrtox.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
@@ -78,6 +84,7 @@ struct smartbms_sim_gate_line {
  * @writes: per line, how many times it was written
  * @irq_writes: per line, how many writes were in hard interrupt context
  * @lines: per line, its sysfs directory
+ * @error: the errno line requests fail with (0: they succeed)
  */
 struct smartbms_sim_gate {
 	struct gpio_chip gc;
@@ -86,6 +93,7 @@ struct smartbms_sim_gate {
 	u64 writes[SMARTBMS_SIM_GATE_NGPIO_MAX];
 	u64 irq_writes[SMARTBMS_SIM_GATE_NGPIO_MAX];
 	struct smartbms_sim_gate_line *lines;
+	int error;
 };
 
 /* Under @lock. */
@@ -158,9 +166,44 @@ static int smartbms_sim_gate_direction_input(struct gpio_chip *gc,
 static int smartbms_sim_gate_direction_output(struct gpio_chip *gc,
 					      unsigned int offset, int value)
 {
+	struct smartbms_sim_gate *sg = gpiochip_get_data(gc);
+	int err = READ_ONCE(sg->error);
+
+	if (err)
+		return -err;
 	smartbms_sim_gate_set(gc, offset, value);
 	return 0;
 }
+
+static ssize_t fail_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct smartbms_sim_gate *sg = dev_get_drvdata(dev);
+
+	return sysfs_emit(buf, "%d\n", READ_ONCE(sg->error));
+}
+
+static ssize_t fail_store(struct device *dev, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	struct smartbms_sim_gate *sg = dev_get_drvdata(dev);
+	unsigned int err;
+	int ret;
+
+	ret = kstrtouint(buf, 0, &err);
+	if (ret)
+		return ret;
+	if (err >= MAX_ERRNO)
+		return -EINVAL;
+	WRITE_ONCE(sg->error, err);
+	return count;
+}
+static DEVICE_ATTR_RW(fail);
+
+static struct attribute *smartbms_sim_gate_attrs[] = {
+	&dev_attr_fail.attr,
+	NULL
+};
+ATTRIBUTE_GROUPS(smartbms_sim_gate);
 
 static ssize_t smartbms_sim_gate_show(struct device *dev,
 				      struct device_attribute *attr, char *buf)
@@ -283,6 +326,7 @@ static struct platform_driver smartbms_sim_gate_driver = {
 	.driver = {
 		.name = "smartbms-sim-gate",
 		.of_match_table = smartbms_sim_gate_of_match,
+		.dev_groups = smartbms_sim_gate_groups,
 	},
 };
 module_platform_driver(smartbms_sim_gate_driver);
