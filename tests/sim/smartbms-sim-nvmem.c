@@ -12,6 +12,13 @@
  *
  * Writing a positive errno to the platform device's "fail" attribute makes
  * every read and write fail with that error; 0 restores them.
+ *
+ * The EEPROM's state lives as long as the module, not as the binding: a
+ * consumer that holds a cell keeps the nvmem device, and so its callbacks,
+ * after the provider is unbound (the nvmem core only drops it with the
+ * last reference).  Until it is bound again every access fails with
+ * -ENODEV, and the contents, non-volatile, are still there when it is.
+ * One EEPROM per system.
  */
 
 #include <linux/cleanup.h>
@@ -24,7 +31,6 @@
 #include <linux/nvmem-provider.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
-#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
 
@@ -32,25 +38,45 @@
 
 /**
  * struct smartbms_sim_nvmem - simulated EEPROM state
- * @lock: protects @data and @error
+ * @lock: protects the other fields
  * @data: the contents
  * @size: their size in bytes
  * @error: the errno accesses fail with (0: they succeed)
+ * @bound: the provider is bound (else accesses fail with -ENODEV)
+ * @blank: @data has not been initialised yet
  */
 struct smartbms_sim_nvmem {
 	struct mutex lock;	/* see above */
-	u8 *data;
+	u8 data[SIM_NVMEM_MAX_SIZE];
 	u32 size;
 	int error;
+	bool bound;
+	bool blank;
 };
+
+static struct smartbms_sim_nvmem smartbms_sim_nvmem_state = {
+	.lock = __MUTEX_INITIALIZER(smartbms_sim_nvmem_state.lock),
+	.blank = true,
+};
+
+/* Under @lock: the errno an access fails with, or 0. */
+static int smartbms_sim_nvmem_access_error(struct smartbms_sim_nvmem *sim)
+{
+	if (!sim->bound)
+		return -ENODEV;
+	return -sim->error;
+}
 
 static int smartbms_sim_nvmem_read(void *priv, unsigned int off, void *val, size_t len)
 {
 	struct smartbms_sim_nvmem *sim = priv;
 
+	int ret;
+
 	guard(mutex)(&sim->lock);
-	if (sim->error)
-		return -sim->error;
+	ret = smartbms_sim_nvmem_access_error(sim);
+	if (ret)
+		return ret;
 	memcpy(val, sim->data + off, len);
 	return 0;
 }
@@ -59,9 +85,12 @@ static int smartbms_sim_nvmem_write(void *priv, unsigned int off, void *val, siz
 {
 	struct smartbms_sim_nvmem *sim = priv;
 
+	int ret;
+
 	guard(mutex)(&sim->lock);
-	if (sim->error)
-		return -sim->error;
+	ret = smartbms_sim_nvmem_access_error(sim);
+	if (ret)
+		return ret;
 	memcpy(sim->data + off, val, len);
 	return 0;
 }
@@ -99,6 +128,14 @@ static struct attribute *smartbms_sim_nvmem_attrs[] = {
 };
 ATTRIBUTE_GROUPS(smartbms_sim_nvmem);
 
+static void smartbms_sim_nvmem_unbound(void *data)
+{
+	struct smartbms_sim_nvmem *sim = data;
+
+	guard(mutex)(&sim->lock);
+	sim->bound = false;
+}
+
 static int smartbms_sim_nvmem_probe(struct platform_device *pdev)
 {
 	struct device *dev = &pdev->dev;
@@ -114,27 +151,29 @@ static int smartbms_sim_nvmem_probe(struct platform_device *pdev)
 		.reg_read = smartbms_sim_nvmem_read,
 		.reg_write = smartbms_sim_nvmem_write,
 	};
-	struct smartbms_sim_nvmem *sim;
+	struct smartbms_sim_nvmem *sim = &smartbms_sim_nvmem_state;
+	u32 size;
 	int ret;
 
-	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
-	if (!sim)
-		return -ENOMEM;
-	ret = devm_mutex_init(dev, &sim->lock);
-	if (ret)
-		return ret;
-
-	ret = device_property_read_u32(dev, "size", &sim->size);
+	ret = device_property_read_u32(dev, "size", &size);
 	if (ret)
 		return dev_err_probe(dev, ret, "failed to read size\n");
-	if (!sim->size || sim->size > SIM_NVMEM_MAX_SIZE)
-		return dev_err_probe(dev, -EINVAL, "size %u out of range\n", sim->size);
+	if (!size || size > SIM_NVMEM_MAX_SIZE)
+		return dev_err_probe(dev, -EINVAL, "size %u out of range\n", size);
 
-	/* A new EEPROM reads all ones. */
-	sim->data = devm_kmalloc(dev, sim->size, GFP_KERNEL);
-	if (!sim->data)
-		return -ENOMEM;
-	memset(sim->data, 0xff, sim->size);
+	scoped_guard(mutex, &sim->lock) {
+		if (sim->bound)
+			return dev_err_probe(dev, -EBUSY, "one simulated EEPROM only\n");
+		/* A new EEPROM reads all ones. */
+		if (sim->blank)
+			memset(sim->data, 0xff, sizeof(sim->data));
+		sim->blank = false;
+		sim->size = size;
+		sim->bound = true;
+	}
+	ret = devm_add_action_or_reset(dev, smartbms_sim_nvmem_unbound, sim);
+	if (ret)
+		return ret;
 	platform_set_drvdata(pdev, sim);
 
 	cfg.size = sim->size;
