@@ -180,8 +180,8 @@ struct smartbms_irq {
  * @st: the engine's state
  * @set: the settings in force
  * @defaults: the factory defaults (with the board's preset fuse rating)
- * @settings_cell: the nvmem cell the settings are kept in, or NULL
- * @settings_cell_size: its size in bytes
+ * @settings_cell_size: the size of the nvmem cell the settings are kept in,
+ *	0 when there is none to write
  * @sample: the last complete sample
  * @pending_edges: lines that tripped since the last sample
  * @calibration_bad: calibration data declared but bad (E-B30)
@@ -218,7 +218,6 @@ struct smartbms {
 	struct smartbms_state st;
 	struct smartbms_settings set;
 	struct smartbms_settings defaults;
-	struct nvmem_cell *settings_cell;
 	size_t settings_cell_size;
 	struct smartbms_inputs sample;
 	u32 pending_edges;
@@ -699,14 +698,21 @@ static void smartbms_get_settings(struct smartbms *bms, struct smartbms_settings
 	}
 }
 
-/* Keep valid settings in the settings cell; under @sample_lock. */
+/*
+ * Keep valid settings in the settings cell; under @sample_lock.  The cell
+ * is got for each save and put at once: a cell held for the device's life
+ * would keep its nvmem device after the provider is unbound, and dropping
+ * that last reference when the BMS unbinds removes the device the BMS's
+ * device link points at, from the BMS's own unbind: a deadlock.
+ */
 static int smartbms_save_settings(struct smartbms *bms,
 				  const struct smartbms_settings *set)
 {
+	struct nvmem_cell *cell;
 	int ret;
 
 	lockdep_assert_held(&bms->sample_lock);
-	if (!bms->settings_cell)
+	if (!bms->settings_cell_size)
 		return 0;
 
 	u8 *buf __free(kfree) = kmalloc(bms->settings_cell_size, GFP_KERNEL);
@@ -715,7 +721,15 @@ static int smartbms_save_settings(struct smartbms *bms,
 	ret = smartbms_settings_pack(set, buf, bms->settings_cell_size);
 	if (ret)
 		return ret;
-	ret = nvmem_cell_write(bms->settings_cell, buf, bms->settings_cell_size);
+	cell = nvmem_cell_get(bms->dev, "settings");
+	if (IS_ERR(cell)) {
+		/* The provider has gone (a defer is no answer to a write). */
+		ret = PTR_ERR(cell) == -EPROBE_DEFER ? -ENODEV : PTR_ERR(cell);
+		dev_err_ratelimited(bms->dev, "failed to get the settings cell: %d\n", ret);
+		return ret;
+	}
+	ret = nvmem_cell_write(cell, buf, bms->settings_cell_size);
+	nvmem_cell_put(cell);
 	if (ret < 0) {
 		dev_err_ratelimited(bms->dev, "failed to save the settings: %d\n", ret);
 		return ret;
@@ -1509,26 +1523,30 @@ static int smartbms_get_defaults(struct smartbms *bms)
 }
 
 /*
- * Read the nvmem cell @name into a new buffer; *@cell is NULL when the board
- * declares no such cell.  A cell whose provider is not there yet defers.
+ * Read the nvmem cell @name into a new buffer; *@present is false when the
+ * board declares no such cell.  A cell whose provider is not there yet
+ * defers.  The cell is not kept (see smartbms_save_settings()).
  */
 static void *smartbms_read_cell(struct smartbms *bms, const char *name,
-				struct nvmem_cell **cell, size_t *len)
+				bool *present, size_t *len)
 {
 	struct device *dev = bms->dev;
+	struct nvmem_cell *cell;
 	void *buf;
 
-	*cell = devm_nvmem_cell_get(dev, name);
-	if (IS_ERR(*cell)) {
-		int ret = PTR_ERR(*cell);
+	*present = false;
+	cell = nvmem_cell_get(dev, name);
+	if (IS_ERR(cell)) {
+		int ret = PTR_ERR(cell);
 
-		*cell = NULL;
 		if (ret == -ENOENT || ret == -EOPNOTSUPP)
 			return NULL;
 		return ERR_PTR(dev_err_probe(dev, ret, "failed to get the %s nvmem cell\n",
 					     name));
 	}
-	buf = nvmem_cell_read(*cell, len);
+	*present = true;
+	buf = nvmem_cell_read(cell, len);
+	nvmem_cell_put(cell);
 	if (IS_ERR(buf))
 		dev_err(dev, "failed to read the %s nvmem cell: %ld\n", name, PTR_ERR(buf));
 	return buf;
@@ -1540,12 +1558,12 @@ static void *smartbms_read_cell(struct smartbms *bms, const char *name,
  */
 static int smartbms_check_calibration(struct smartbms *bms)
 {
-	struct nvmem_cell *cell;
+	bool present;
 	size_t len;
 	int ret;
 
-	u8 *buf __free(kfree) = smartbms_read_cell(bms, "calibration", &cell, &len);
-	if (!cell)
+	u8 *buf __free(kfree) = smartbms_read_cell(bms, "calibration", &present, &len);
+	if (!present)
 		return PTR_ERR_OR_ZERO(buf);
 	if (IS_ERR(buf)) {
 		bms->calibration_bad = true;
@@ -1568,13 +1586,13 @@ static int smartbms_check_calibration(struct smartbms *bms)
 static int smartbms_load_settings(struct smartbms *bms)
 {
 	struct device *dev = bms->dev;
-	struct nvmem_cell *cell;
+	bool present;
 	size_t len;
 	int ret;
 
 	bms->set = bms->defaults;
-	u8 *buf __free(kfree) = smartbms_read_cell(bms, "settings", &cell, &len);
-	if (!cell) {
+	u8 *buf __free(kfree) = smartbms_read_cell(bms, "settings", &present, &len);
+	if (!present) {
 		if (!buf)
 			dev_info(dev, "no settings cell: settings are not kept over a restart\n");
 		return PTR_ERR_OR_ZERO(buf);
@@ -1588,7 +1606,6 @@ static int smartbms_load_settings(struct smartbms *bms)
 		return dev_err_probe(dev, -EINVAL,
 				     "the settings cell has %zu bytes, it needs %d\n",
 				     len, SMARTBMS_SETTINGS_RECORD_SIZE);
-	bms->settings_cell = cell;
 	bms->settings_cell_size = len;
 
 	ret = smartbms_settings_unpack(&bms->set, buf, len);
