@@ -618,16 +618,23 @@ static void smartbms_stop(void *data)
 
 /* ---- settings ----------------------------------------------------------- */
 
-/* An action file takes only "yes" (1, y, on): anything else is refused. */
-static int smartbms_parse_yes(const char *buf)
+/*
+ * The index of @buf in @names, or -EINVAL.  A NUL before @count is
+ * trailing garbage as well: sysfs hands the store a C string.
+ */
+static int smartbms_match(const char * const *names, const char *buf, size_t count)
 {
-	bool yes;
-	int ret;
+	if (memchr(buf, '\0', count))
+		return -EINVAL;
+	return __sysfs_match_string(names, -1, buf);
+}
 
-	ret = kstrtobool(buf, &yes);
-	if (ret)
-		return ret;
-	return yes ? 0 : -EINVAL;
+/* An action file takes only "1", "y" or "on": anything else is refused. */
+static int smartbms_parse_yes(const char *buf, size_t count)
+{
+	static const char * const yes[] = { "1", "y", "on", NULL };
+
+	return smartbms_match(yes, buf, count) < 0 ? -EINVAL : 0;
 }
 
 /* Evaluate at once, unless the loop is stopped; under @sample_lock. */
@@ -889,7 +896,7 @@ static ssize_t smartbms_choice_store(struct device *dev, struct device_attribute
 	struct smartbms_settings set;
 	int v, ret;
 
-	v = __sysfs_match_string(c->names, -1, buf);
+	v = smartbms_match(c->names, buf, count);
 	if (v < 0 || v < c->first)
 		return -EINVAL;
 
@@ -1039,7 +1046,7 @@ static ssize_t clear_store(struct device *dev, struct device_attribute *attr,
 	struct smartbms *bms = smartbms_from_dev(dev);
 	int ret;
 
-	ret = smartbms_parse_yes(buf);
+	ret = smartbms_parse_yes(buf, count);
 	if (ret)
 		return ret;
 
@@ -1057,7 +1064,7 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 	struct smartbms *bms = smartbms_from_dev(dev);
 	int ret;
 
-	ret = smartbms_parse_yes(buf);
+	ret = smartbms_parse_yes(buf, count);
 	if (ret)
 		return ret;
 
