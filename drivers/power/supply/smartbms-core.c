@@ -798,6 +798,13 @@ static int smartbms_change_settings(struct smartbms *bms,
 	ret = smartbms_apply_settings(bms, set);
 	if (ret)
 		return ret;
+	/*
+	 * Unbinding: the supplies go next.  power_supply_changed() now would
+	 * queue their change work after power_supply_unregister() cancelled
+	 * it, on a supply about to be freed.
+	 */
+	if (bms->stopped)
+		return 0;
 	if (smartbms_notify_settings(bms, &old, set) || was_bad != bms->settings_bad)
 		power_supply_changed(bms->battery);
 	return 0;
