@@ -8,8 +8,9 @@ The writable files are found by permission under DEVICE-DIR (the BMS's
 platform device: its power supplies and hwmon devices are below it),
 leaving out the driver core's own (uevent, driver_override, power/).  Each
 corpus entry is written to each file with one write(2).  A write that fails
-must change nothing: every readable file below DEVICE-DIR and the nvmem
-contents are compared before and after.  A write that succeeds must be a
+must change nothing: the writable files, codes and the nvmem contents are
+compared after each, every readable file below DEVICE-DIR after each
+file's batch.  A write that succeeds must be a
 documented valid form of that file (Documentation/ABI/testing/
 sysfs-class-power-smartbms), and the file must then read back the value.
 The caller pauses the driver's loop, so that nothing else moves.
@@ -137,8 +138,16 @@ def main():
             pass
     print(f'# {len(targets)} writable files: '
           + ' '.join(os.path.relpath(t, top) for t in targets))
+    # After each refused write, the quick set (every writable file that can
+    # be read, the codes and the EEPROM) must be unchanged; after each
+    # accepted one, and after each file's whole batch, every readable file.
+    quick = [p for p in files if p in targets or os.path.basename(p) == 'codes']
     before = snapshot(files, nvmem)
     tried = rejected = accepted = empty = known = failures = 0
+
+    def compare(now, base):
+        return sorted(os.path.relpath(p, top) for p in now if now[p] != base.get(p))
+
     for t in targets:
         name = os.path.basename(t)
         for data in CORPUS:
@@ -151,17 +160,17 @@ def main():
                 err = e.errno
             finally:
                 os.close(fd)
-            after = snapshot(files, nvmem)
-            changed = sorted(os.path.relpath(p, top) for p in after if after[p] != before.get(p))
             what = f'{os.path.relpath(t, top)} <- {data[:24]!r}{"..." if len(data) > 24 else ""}'
-            if err:
-                rejected += 1
-                if changed:
-                    print(f'not ok - {what}: refused ({os.strerror(err)}) but changed {changed}')
-                    failures += 1
-                    before = after
-                continue
-            if not data:
+            if err or not data:
+                after = snapshot(quick, nvmem)
+                changed = compare(after, before)
+                if err:
+                    rejected += 1
+                    if changed:
+                        print(f'not ok - {what}: refused ({os.strerror(err)}) but changed {changed}')
+                        failures += 1
+                        before = snapshot(files, nvmem)
+                    continue
                 # write(2) of nothing: sysfs calls no store, nothing changes.
                 empty += 1
                 if n != 0 or changed:
@@ -169,6 +178,7 @@ def main():
                     failures += 1
                 continue
             accepted += 1
+            after = snapshot(files, nvmem)
             want = valid(name, data, names)
             if (name, data) == CORE_TRUNCATION and want is None:
                 known += 1
@@ -181,6 +191,12 @@ def main():
                 print(f'not ok - {what}: accepted, reads back {after.get(t)!r}, not {want!r}')
                 failures += 1
             before = after
+        after = snapshot(files, nvmem)
+        changed = compare(after, before)
+        if changed:
+            print(f'not ok - {os.path.relpath(t, top)}: its refused writes changed {changed}')
+            failures += 1
+        before = after
     print(f'# hostile sysfs input: {len(targets)} files x {len(CORPUS)} inputs = {tried} '
           f'writes: {rejected} refused with nothing changed, {accepted} accepted '
           f'({known} known core flaw), {empty} empty writes; {failures} failures')
