@@ -133,6 +133,16 @@ run_system_test() {
 		result "not ok eeprom: the image could not be loaded"
 	load tests/sim/smartbms-sim-gate.ko
 	load tests/sim/smartbms-sim-storm.ko
+	# A board at rest: its pull resistors hold each input of the BMS at its
+	# idle level from power-on (battery lines allowing, remote on, no
+	# short).  gpio-sim lines start pulled down, which on the active-low
+	# short-circuit line would be a short at every boot.
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	bash -c '. "$1" 2>/dev/null
+		line_set charge-allowed 1 && line_set discharge-allowed 1 &&
+		line_set battery-prealarm 0 && line_set remote 1 &&
+		line_set short-circuit 0' rest "$SMARTBMS_TOP/tests/lib/board.sh" ||
+		result "not ok board: the inputs could not be brought to rest"
 	load drivers/power/supply/smartbms.ko
 
 	case $SMARTBMS_MODE in
