@@ -1026,22 +1026,24 @@ static ssize_t timers_show(struct device *dev, struct device_attribute *attr, ch
 	} while (0)
 
 	SMARTBMS_TIMER(!st.alt_qualified && st.alt_above.running, "alternator-qualify",
-		       st.alt_above.since_ms + t->alt_qualify_ms);
+		       smartbms_delay_end(st.alt_above.since_ms, t->alt_qualify_ms));
 	SMARTBMS_TIMER(st.alt_qualified && st.alt_below.running, "alternator-lose",
-		       st.alt_below.since_ms + t->alt_lose_ms);
+		       smartbms_delay_end(st.alt_below.since_ms, t->alt_lose_ms));
 	SMARTBMS_TIMER(!st.alt_trip && st.alt_over.running, "alternator-overcurrent",
-		       st.alt_over.since_ms + t->alt_overcurrent_ms);
-	SMARTBMS_TIMER(st.alt_trip, "alternator-retry", st.alt_trip_ms + t->alt_retry_ms);
+		       smartbms_delay_end(st.alt_over.since_ms, t->alt_overcurrent_ms));
+	SMARTBMS_TIMER(st.alt_trip, "alternator-retry",
+		       smartbms_delay_end(st.alt_trip_ms, t->alt_retry_ms));
 	SMARTBMS_TIMER(st.lockout && st.lockout_release.running, "lockout-release",
-		       st.lockout_release.since_ms + t->lockout_release_ms);
+		       smartbms_delay_end(st.lockout_release.since_ms, t->lockout_release_ms));
 	SMARTBMS_TIMER(st.discharge_ok && st.discharge_low.running && !st.battery_first,
-		       "prealarm-lead", st.prealarm.since_ms + t->prealarm_lead_ms);
+		       "prealarm-lead",
+		       smartbms_delay_end(st.prealarm.since_ms, t->prealarm_lead_ms));
 	SMARTBMS_TIMER(!st.discharge_ok && st.discharge_high.running, "discharge-qualify",
-		       st.discharge_high.since_ms + t->discharge_qualify_ms);
+		       smartbms_delay_end(st.discharge_high.since_ms, t->discharge_qualify_ms));
 	SMARTBMS_TIMER(st.sc_trip && !st.sc_latched, "short-circuit-retry",
-		       st.sc_trip_ms + t->sc_retry_ms);
+		       smartbms_delay_end(st.sc_trip_ms, t->sc_retry_ms));
 	SMARTBMS_TIMER(st.lines_lost.running, "cable-check",
-		       st.lines_lost.since_ms + t->lost_ms);
+		       smartbms_delay_end(st.lines_lost.since_ms, t->lost_ms));
 #undef SMARTBMS_TIMER
 	return len;
 }

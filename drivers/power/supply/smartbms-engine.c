@@ -105,7 +105,7 @@ static void smartbms_timer_track(struct smartbms_timer *t, bool holds, u64 now)
 
 static bool smartbms_timer_held(const struct smartbms_timer *t, u64 now, u32 ms)
 {
-	return t->running && now - t->since_ms >= ms;
+	return t->running && now >= smartbms_delay_end(t->since_ms, ms);
 }
 
 /* Bring @next forward to @when if that is still to come. */
@@ -119,7 +119,7 @@ static void smartbms_timer_due(const struct smartbms_timer *t, u64 *next,
 			       u64 now, u32 ms)
 {
 	if (t->running)
-		smartbms_due(next, now, t->since_ms + ms);
+		smartbms_due(next, now, smartbms_delay_end(t->since_ms, ms));
 }
 
 /**
@@ -286,7 +286,7 @@ static void smartbms_alternator_supervise(struct smartbms_state *st,
 	s64 limit = smartbms_fuse_limit_ua(set->fuse);
 	u64 now = in->now_ms;
 
-	if (st->alt_trip && now - st->alt_trip_ms >= t->alt_retry_ms)
+	if (st->alt_trip && now >= smartbms_delay_end(st->alt_trip_ms, t->alt_retry_ms))
 		st->alt_trip = false;
 
 	/* A missing sample neither starts nor restarts the supervision. */
@@ -414,15 +414,20 @@ static void smartbms_short_circuit(struct smartbms_state *st, bool on, u32 lines
 	if (on && !st->was_on)
 		smartbms_engine_clear(st);
 
-	if (st->sc_trip && !st->sc_latched && now - st->sc_trip_ms >= t->sc_retry_ms)
+	if (st->sc_trip && !st->sc_latched &&
+	    now >= smartbms_delay_end(st->sc_trip_ms, t->sc_retry_ms))
 		st->sc_trip = false;
 
 	if (!(lines & BIT(SMARTBMS_IN_SHORT_CIRCUIT)) || st->sc_trip)
 		return;
 
-	/* Forget trips that left the window, then record this one. */
+	/*
+	 * Forget trips that left the window, then record this one.  The
+	 * window is a delay too: a trip forgotten early could let a third
+	 * trip within 60 s pass without latching.
+	 */
 	for (i = 0; i < st->sc_count; i++)
-		if (now - st->sc_trips[i] < t->sc_latch_window_ms)
+		if (now < smartbms_delay_end(st->sc_trips[i], t->sc_latch_window_ms))
 			st->sc_trips[n++] = st->sc_trips[i];
 	if (n == ARRAY_SIZE(st->sc_trips)) {
 		n--;
@@ -556,7 +561,7 @@ static u64 smartbms_next(const struct smartbms_state *st,
 	if (!st->alt_trip)
 		smartbms_timer_due(&st->alt_over, &next, now, t->alt_overcurrent_ms);
 	else
-		smartbms_due(&next, now, st->alt_trip_ms + t->alt_retry_ms);
+		smartbms_due(&next, now, smartbms_delay_end(st->alt_trip_ms, t->alt_retry_ms));
 	if (st->lockout)
 		smartbms_timer_due(&st->lockout_release, &next, now, t->lockout_release_ms);
 	if (st->discharge_ok)
@@ -570,7 +575,7 @@ static u64 smartbms_next(const struct smartbms_state *st,
 			     (phase + 1) * t->prealarm_blink_ms);
 	}
 	if (st->sc_trip && !st->sc_latched)
-		smartbms_due(&next, now, st->sc_trip_ms + t->sc_retry_ms);
+		smartbms_due(&next, now, smartbms_delay_end(st->sc_trip_ms, t->sc_retry_ms));
 	smartbms_timer_due(&st->lines_lost, &next, now, t->lost_ms);
 	smartbms_timer_due(&st->prealarm_implausible, &next, now, t->lost_ms);
 

@@ -362,6 +362,24 @@ struct smartbms_tunables {
 extern const struct smartbms_tunables smartbms_tunables;
 extern const char * const smartbms_code_names[SMARTBMS_NUM_CODES];
 
+/**
+ * smartbms_delay_end() - when a delay of the rules ends
+ * @since: the millisecond of the sample that first saw the condition
+ * @ms: the delay
+ *
+ * The clock counts whole milliseconds: what was first seen at millisecond
+ * @since happened up to a millisecond after @since began, so @ms have
+ * surely passed only at @since + @ms + 1.  Ending a delay at @since + @ms
+ * would end it up to a millisecond early, and no delay of the rules may be
+ * early; it may be late by up to a millisecond.
+ *
+ * Return: the first millisecond at which the delay is over.
+ */
+static inline u64 smartbms_delay_end(u64 since, u32 ms)
+{
+	return since + ms + 1;
+}
+
 void smartbms_engine_init(struct smartbms_state *st);
 void smartbms_settings_init(struct smartbms_settings *set);
 int smartbms_settings_check(const struct smartbms_settings *set);
