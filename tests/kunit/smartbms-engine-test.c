@@ -26,6 +26,17 @@
 
 #define ALL_FETS	(OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE))
 
+/*
+ * The engine counts whole milliseconds and ends a delay one millisecond
+ * after its nominal end, see smartbms_delay_end(): what it first saw at
+ * millisecond t may have begun up to a millisecond after t began, so
+ * @ms have surely passed only at t + @ms + 1.  DELAY(@ms) is how long a
+ * delay of @ms really runs; a boundary case runs to DELAY(@ms) - 1, where
+ * the delay must still run, then one millisecond more, where it must be
+ * over, so that a delay ending a millisecond early or late fails.
+ */
+#define DELAY(ms)	((ms) + 1)
+
 /**
  * struct bms - a BMS under test: settings, the current sample, the state
  * @set: settings
@@ -106,7 +117,7 @@ static void bms_alternator_running(struct kunit *test, struct bms *b)
 	bms_set(b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(14000));
 	bms_set(b, SMARTBMS_MEAS_BATTERY_UV, MV(12800));
 	bms_step(b);
-	bms_run(b, 1000);
+	bms_run(b, DELAY(1000));
 	KUNIT_ASSERT_TRUE(test, on(b, OUT(ALTERNATOR)));
 }
 
@@ -135,9 +146,9 @@ static void first_sample_qualifies_nothing_early(struct kunit *test)
 	bms_step(&b);
 	/* Charging through System+ has no delay; the rest must qualify. */
 	KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT));
-	bms_run(&b, 900);
+	bms_run(&b, DELAY(1000) - 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR) | OUT(LOAD_DISCONNECT)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM));
 	KUNIT_EXPECT_EQ(test, b.st.codes, 0);
 }
@@ -232,9 +243,9 @@ static void alternator_qualifies_above_13v(struct kunit *test)
 	bms_settle(&b);
 	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, p->uv);
 	bms_step(&b);
-	bms_run(&b, 900);
+	bms_run(&b, DELAY(1000) - 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_EQ(test, on(&b, OUT(ALTERNATOR)), p->qualifies);
 	bms_run(&b, 5000);
 	KUNIT_EXPECT_EQ(test, on(&b, OUT(ALTERNATOR)), p->qualifies);
@@ -257,14 +268,14 @@ static void alternator_loses_at_13v(struct kunit *test)
 	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(12500));
 	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(14000));
 	bms_step(&b);
-	bms_run(&b, 1000);
+	bms_run(&b, DELAY(1000));
 	KUNIT_ASSERT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 
 	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, p->uv);
 	bms_step(&b);
-	bms_run(&b, 1900);
+	bms_run(&b, DELAY(2000) - 1);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_EQ(test, !on(&b, OUT(ALTERNATOR)), p->qualifies);
 }
 
@@ -278,7 +289,7 @@ static void alternator_one_way(struct kunit *test)
 	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13300));
 	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13500));
 	bms_step(&b);
-	bms_run(&b, 1000);
+	bms_run(&b, DELAY(1000));
 	KUNIT_ASSERT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 
 	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13500));
@@ -499,17 +510,17 @@ static void fuse_overcurrent_supervision(struct kunit *test)
 
 	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, margin + 1);
 	bms_step(&b);
-	bms_run(&b, 4900);
+	bms_run(&b, DELAY(5000) - 1);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
 	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_OVERCURRENT);
 
 	/* The port is open: no current. It retries after 30 s. */
 	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, 0);
-	bms_run(&b, 29900);
+	bms_run(&b, DELAY(30000) - 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_GOOD);
 }
@@ -578,9 +589,9 @@ static void lockout_release_after_10s(struct kunit *test)
 
 	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, limit - p->below_limit_uv);
 	bms_step(&b);
-	bms_run(&b, 9900);
+	bms_run(&b, DELAY(10000) - 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_EQ(test, on(&b, OUT(SYSTEM_CHARGE)), p->releases);
 	bms_run(&b, 10000);
 	KUNIT_EXPECT_EQ(test, on(&b, OUT(SYSTEM_CHARGE)), p->releases);
@@ -609,9 +620,9 @@ static void lockout_release_restarts(struct kunit *test)
 		b.in.meas_ok = SMARTBMS_ALL_MEAS;
 		bms_run(&b, 100);
 		/* 10 s from here, not from the first sample. */
-		bms_run(&b, 9900);
+		bms_run(&b, DELAY(10000) - 1);
 		KUNIT_EXPECT_FALSE_MSG(test, on(&b, OUT(SYSTEM_CHARGE)), "pass %d", i);
-		bms_run(&b, 100);
+		bms_run(&b, 1);
 		KUNIT_EXPECT_TRUE_MSG(test, on(&b, OUT(SYSTEM_CHARGE)), "pass %d", i);
 	}
 }
@@ -697,12 +708,12 @@ static void prealarm_lead_30s(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(PREALARM)));
 	KUNIT_EXPECT_TRUE(test, code(&b, CODE(W_B12)));
 	KUNIT_EXPECT_EQ(test, b.st.capacity_level, POWER_SUPPLY_CAPACITY_LEVEL_LOW);
-	bms_run(&b, 29900);
+	bms_run(&b, DELAY(30000) - 1);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)));
 	KUNIT_EXPECT_EQ(test, b.st.outputs & (OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)),
 			OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE));
 	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_B11)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)));
 	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_B11)));
 	KUNIT_EXPECT_TRUE(test, code(&b, CODE(W_B12)));
@@ -735,7 +746,7 @@ static void prealarm_battery_first(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, !on(&b, OUT(LOAD_DISCONNECT)), use);
 	KUNIT_EXPECT_EQ(test, code(&b, CODE(A_B11)), use);
 	/* Without the battery's pre-alarm the BMS gives the 30 s itself. */
-	bms_run(&b, 29999);
+	bms_run(&b, DELAY(30000) - 1);
 	KUNIT_EXPECT_EQ(test, !on(&b, OUT(LOAD_DISCONNECT)), use);
 	bms_run(&b, 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT)));
@@ -751,9 +762,9 @@ static void prealarm_together_gets_30s(struct kunit *test)
 	bms_line(&b, IN(BATTERY_PREALARM), true);
 	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
 	bms_step(&b);
-	bms_run(&b, 29900);
+	bms_run(&b, DELAY(30000) - 1);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(LOAD_DISCONNECT)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT)));
 }
 
@@ -766,17 +777,17 @@ static void discharge_permitted_after_1s(struct kunit *test)
 	bms_settle(&b);
 	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
 	bms_step(&b);
-	bms_run(&b, 30000);
+	bms_run(&b, DELAY(30000));
 	KUNIT_ASSERT_TRUE(test, code(&b, CODE(A_B11)));
 
 	bms_line(&b, IN(DISCHARGE_ALLOWED), true);
 	bms_step(&b);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(PREALARM)));
 	KUNIT_EXPECT_FALSE(test, code(&b, CODE(W_B12)));
-	bms_run(&b, 900);
+	bms_run(&b, DELAY(1000) - 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)));
 	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_B11)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_EQ(test, b.st.outputs & (OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE)),
 			OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE));
 	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_B11)));
@@ -900,7 +911,7 @@ static void remote_functions(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT));
 	else
 		KUNIT_EXPECT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM));
-	bms_run(&b, 1000);
+	bms_run(&b, DELAY(1000));
 	KUNIT_EXPECT_EQ(test, b.st.outputs, SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM));
 }
 
@@ -923,9 +934,9 @@ static void short_circuit_retry_after_10s(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)));
 	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_A12)));
 	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_OVERCURRENT);
-	bms_run(&b, 9900);
+	bms_run(&b, DELAY(10000) - 1);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_EQ(test, b.st.outputs & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)),
 			OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE));
 	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_A12)));
@@ -933,7 +944,7 @@ static void short_circuit_retry_after_10s(struct kunit *test)
 	/* A short still there at the retry trips again at once. */
 	bms_short(&b);
 	bms_line(&b, IN(SHORT_CIRCUIT), true);
-	bms_run(&b, 10000);
+	bms_run(&b, DELAY(10000));
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)));
 }
 
@@ -961,9 +972,9 @@ static void short_circuit_latch(struct kunit *test)
 	bms_init(&b);
 	bms_settle(&b);
 	bms_short(&b);
-	bms_run(&b, 10000);
+	bms_run(&b, DELAY(10000));
 	bms_short(&b);
-	bms_run(&b, 10000);
+	bms_run(&b, DELAY(10000));
 	KUNIT_ASSERT_TRUE(test, on(&b, OUT(SYSTEM_DISCHARGE)));
 	bms_short(&b);
 	bms_run(&b, 120000);
@@ -990,7 +1001,7 @@ static void short_circuit_latch(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_A12)));
 	/* The history went with the latch: one more trip only retries. */
 	bms_short(&b);
-	bms_run(&b, 10000);
+	bms_run(&b, DELAY(10000));
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(SYSTEM_CHARGE)));
 }
 
@@ -1004,14 +1015,14 @@ static void short_circuit_no_latch_outside_window(struct kunit *test)
 	bms_settle(&b);
 	for (i = 0; i < 6; i++) {
 		bms_short(&b);
-		bms_run(&b, 30000);
+		bms_run(&b, DELAY(30000));
 		KUNIT_EXPECT_TRUE_MSG(test, on(&b, OUT(SYSTEM_DISCHARGE)), "trip %d", i);
 	}
 	/* ...but the third within 60 s does. */
 	bms_short(&b);
-	bms_run(&b, 10000);
+	bms_run(&b, DELAY(10000));
 	bms_short(&b);
-	bms_run(&b, 10000);
+	bms_run(&b, DELAY(10000));
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_DISCHARGE)));
 }
 
@@ -1045,9 +1056,9 @@ static void lines_lost_e_b32(struct kunit *test)
 	bms_settle(&b);
 	bms_line(&b, IN(CHARGE_ALLOWED) | IN(DISCHARGE_ALLOWED), false);
 	bms_step(&b);
-	bms_run(&b, 59900);
+	bms_run(&b, DELAY(60000) - 1);
 	KUNIT_EXPECT_FALSE(test, code(&b, CODE(E_B32)));
-	bms_run(&b, 100);
+	bms_run(&b, 1);
 	KUNIT_EXPECT_EQ(test, code(&b, CODE(E_B32)), p->raises);
 	if (p->raises)
 		KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_UNSPEC_FAILURE);
@@ -1080,9 +1091,9 @@ static void prealarm_implausible_e_b32(struct kunit *test)
 		bms_settle(&b);
 		bms_line(&b, IN(BATTERY_PREALARM), true);
 		bms_step(&b);
-		bms_run(&b, 59900);
+		bms_run(&b, DELAY(60000) - 1);
 		KUNIT_EXPECT_FALSE(test, code(&b, CODE(E_B32)));
-		bms_run(&b, 100);
+		bms_run(&b, 1);
 		KUNIT_EXPECT_EQ_MSG(test, code(&b, CODE(E_B32)), cases[i].raises, "case %u", i);
 	}
 }
@@ -1170,7 +1181,7 @@ static void calibration_e_b30(struct kunit *test)
 	/* Discharge still follows the battery's lines. */
 	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
 	bms_step(&b);
-	bms_run(&b, 30000);
+	bms_run(&b, DELAY(30000));
 	KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(PREALARM));
 }
 
@@ -1257,10 +1268,60 @@ static void next_evaluation(struct kunit *test)
 	t0 = b.in.now_ms;
 	b.in.now_ms = t0 + 29500;
 	bms_step(&b);
-	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + 30000);
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + DELAY(30000));
 	b.in.now_ms = b.st.next_ms;
 	bms_step(&b);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT)));
+}
+
+/*
+ * Whole milliseconds: a condition first seen at millisecond t0 may have
+ * begun as late as t0 + 0.999 ms, so at t0 + 30000 the 30 s lead may have
+ * run only 29 999.001 ms.  Every delay, held condition or retry after a
+ * trip, ends at t0 + ms + 1; the engine wakes exactly then, and the fast
+ * path agrees with it on both sides.
+ */
+static void delays_end_when_surely_passed(struct kunit *test)
+{
+	struct bms b;
+	u64 t0;
+
+	bms_init(&b);
+	bms_settle(&b);
+
+	/* A condition held: the pre-alarm lead. */
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_step(&b);
+	t0 = b.in.now_ms;
+	b.in.now_ms = t0 + 29500;
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + 30001);
+	b.in.now_ms = t0 + 30000;
+	KUNIT_EXPECT_EQ(test, smartbms_engine_fast_trip(&b.st, &b.set, &b.in), 0);
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(LOAD_DISCONNECT)));
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + 30001);
+	b.in.now_ms = t0 + 30001;
+	KUNIT_EXPECT_EQ(test, smartbms_engine_fast_trip(&b.st, &b.set, &b.in),
+			OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE));
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(LOAD_DISCONNECT)));
+
+	/* A retry after a trip: the short circuit. */
+	bms_init(&b);
+	bms_settle(&b);
+	t0 = b.in.now_ms;
+	bms_short(&b);
+	b.in.now_ms = t0 + 9500;
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + 10001);
+	b.in.now_ms = t0 + 10000;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_DISCHARGE)));
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + 10001);
+	b.in.now_ms = t0 + 10001;
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(SYSTEM_DISCHARGE)));
 }
 
 /* ---- randomised sequences with invariants --------------------------- */
@@ -1407,7 +1468,7 @@ static void oracle_update(struct oracle *o, const struct bms *b, bool suspended)
 		oracle_track(bat_ok && m[SMARTBMS_MEAS_BATTERY_UV] <=
 			     (s32)b->set.charge_limit_uv - 500000,
 			     &o->release_running, &o->release_since, now);
-		if (o->release_running && now - o->release_since >= 10000)
+		if (o->release_running && now - o->release_since >= DELAY(10000))
 			o->lockout = false;
 	}
 
@@ -1421,9 +1482,9 @@ static void oracle_update(struct oracle *o, const struct bms *b, bool suspended)
 
 		oracle_track(above, &o->above_running, &o->above_since, now);
 		oracle_track(!above, &o->below_running, &o->below_since, now);
-		if (o->above_running && now - o->above_since >= 1000)
+		if (o->above_running && now - o->above_since >= DELAY(1000))
 			o->alt_qualified = true;
-		if (o->below_running && now - o->below_since >= 2000)
+		if (o->below_running && now - o->below_since >= DELAY(2000))
 			o->alt_qualified = false;
 	}
 
@@ -1475,15 +1536,15 @@ static void check_invariants(struct kunit *test, const struct bms *b,
 	 */
 	if ((went & OUT(LOAD_DISCONNECT)) && !suspended)
 		KUNIT_EXPECT_TRUE_MSG(test, o->bat_first ||
-				      (o->pre_running && now - o->pre_since >= 30000),
+				      (o->pre_running && now - o->pre_since >= DELAY(30000)),
 				      "step %u: loads cut %llu ms into the pre-alarm", step,
 				      now - o->pre_since);
 	/* Nothing taken away comes back before its qualification delay. */
 	if (came & OUT(LOAD_DISCONNECT))
-		KUNIT_EXPECT_TRUE_MSG(test, o->high_running && now - o->high_since >= 1000,
+		KUNIT_EXPECT_TRUE_MSG(test, o->high_running && now - o->high_since >= DELAY(1000),
 				      "step %u: discharge back too early", step);
 	if (came & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)) && o->sc_open)
-		KUNIT_EXPECT_GE_MSG(test, now - o->sc_open_ms, 10000,
+		KUNIT_EXPECT_GE_MSG(test, now - o->sc_open_ms, DELAY(10000),
 				    "step %u: System+ back before the short-circuit retry", step);
 	/* Switch everything off: every output in its not-allowed state. */
 	if (!on && b->set.remote_function == SMARTBMS_REMOTE_EVERYTHING)
@@ -1542,13 +1603,17 @@ static void random_sequences_keep_invariants(struct kunit *test)
 	}
 }
 
-/* The window's edge: the third trip 59.9 s after the first latches, 60.0 s not. */
+/*
+ * The window's edge: a third trip counted 60 s after the first latches (it
+ * may really have come a little less than 60 s later), one a millisecond
+ * later does not.
+ */
 static void short_circuit_latch_window(struct kunit *test)
 {
 	static const struct {
 		u32 third_ms;
 		bool latches;
-	} cases[] = { { 59900, true }, { 60000, false } };
+	} cases[] = { { DELAY(60000) - 1, true }, { DELAY(60000), false } };
 	struct bms b;
 	unsigned int i;
 	u64 t0;
@@ -1563,7 +1628,7 @@ static void short_circuit_latch_window(struct kunit *test)
 		bms_run(&b, cases[i].third_ms - 25000);
 		KUNIT_ASSERT_EQ(test, b.in.now_ms, t0 + cases[i].third_ms);
 		bms_short(&b);
-		bms_run(&b, 10000);
+		bms_run(&b, DELAY(10000));
 		KUNIT_EXPECT_EQ_MSG(test, !on(&b, OUT(SYSTEM_DISCHARGE)), cases[i].latches,
 				    "third trip at %u ms", cases[i].third_ms);
 	}
@@ -1603,6 +1668,7 @@ static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE(settings_e_b31),
 	KUNIT_CASE(power_supply_status),
 	KUNIT_CASE(next_evaluation),
+	KUNIT_CASE(delays_end_when_surely_passed),
 	KUNIT_CASE_PARAM(random_sequences_keep_invariants, random_seed_gen_params),
 	{ }
 };
