@@ -116,7 +116,8 @@ static void hold_track(struct hold *h, bool holds, uint64_t now)
 
 static bool hold_held(const struct hold *h, uint64_t now, uint64_t ms)
 {
-	return h->running && now - h->since >= ms;
+	/* The engine's clock counts whole milliseconds: see smartbms_delay_end(). */
+	return h->running && now >= smartbms_delay_end(h->since, ms);
 }
 
 /* What the harness remembers between samples: the rules' own view. */
@@ -427,7 +428,7 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 	 * port for 30 s (a sample without a current neither starts nor
 	 * restarts the 5 s).
 	 */
-	if (md->alt_trip && now - md->alt_trip_ms >= t->alt_retry_ms)
+	if (md->alt_trip && now >= smartbms_delay_end(md->alt_trip_ms, t->alt_retry_ms))
 		md->alt_trip = false;
 	if (measured(in, SMARTBMS_MEAS_ALTERNATOR_UA)) {
 		int64_t cur = in->meas[SMARTBMS_MEAS_ALTERNATOR_UA];
@@ -499,7 +500,7 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 		md->sc_trip_ms = now;
 	}
 	md->sc_code = codes & CODE(A_A12);
-	if (md->sc_trip && now - md->sc_trip_ms >= t->sc_retry_ms)
+	if (md->sc_trip && now >= smartbms_delay_end(md->sc_trip_ms, t->sc_retry_ms))
 		md->sc_trip = false;
 	if (md->sc_trip) {
 		FUZZ_ASSERT(codes & CODE(A_A12));
