@@ -29,6 +29,20 @@ mkdir -p "$out"
 : >"$host"
 result() { printf '%s\n' "$*" >>"$host"; }
 
+# step NAME CMD...: run a host check that prints its own result lines; a
+# check that stops without a "not ok" line counts as one.
+step() {
+	local name=$1 res=$out/$1-results
+	shift
+	if ! "$@" >"$res"; then
+		grep -q '^not ok' "$res" ||
+			echo "not ok $name: ${1#"$top"/} stopped without a result" >>"$res"
+	fi
+	grep -q '^\(not \)\?ok ' "$res" ||
+		echo "not ok $name: ${1#"$top"/} printed no result" >>"$res"
+	cat "$res" >>"$host"
+}
+
 if ! "$top/tests/uml/setup.sh"; then
 	result "not ok setup: the bench could not be set up (see above)"
 	python3 "$top/tests/report.py" --host-results "$host" 2>/dev/null ||
@@ -38,19 +52,11 @@ fi
 
 # The binding, the test-only schemas and the simulated board's devicetree
 # (host side, about 10 s once the kernel's schemas are cached).
-if ! "$top/tests/dt-check.sh" --out "$out/dt" >"$out/dt-results"; then
-	grep -q '^not ok' "$out/dt-results" ||
-		echo "not ok dt: tests/dt-check.sh stopped without a result" >>"$out/dt-results"
-fi
-cat "$out/dt-results" >>"$host"
+step dt "$top/tests/dt-check.sh" --out "$out/dt"
 
 # The static gates (tests/static.sh): checkpatch, kernel-doc, sparse, the
 # clang build, cppcheck, clang-tidy, shellcheck; each line with its counts.
-if ! "$top/tests/static.sh" --out "$out/static" >"$out/static-results"; then
-	grep -q '^not ok' "$out/static-results" ||
-		echo "not ok static: tests/static.sh stopped without a result" >>"$out/static-results"
-fi
-cat "$out/static-results" >>"$host"
+step static "$top/tests/static.sh" --out "$out/static"
 
 # objects DIR: how many of our sources the module build in DIR compiled
 # (not kbuild's own .mod.o and .module-common.o).
@@ -69,10 +75,7 @@ fi
 
 # The libFuzzer harnesses (tests/fuzz/), 60 s each, one after the other.
 echo "check: fuzzing, ${SMARTBMS_FUZZ_TIME:-60} s a harness" >&2
-"$top/tests/fuzz/run.sh" --time "${SMARTBMS_FUZZ_TIME:-60}" >"$out/fuzz-results"
-grep -q '^\(not \)\?ok fuzz:' "$out/fuzz-results" ||
-	echo "not ok fuzz: tests/fuzz/run.sh stopped without a result" >>"$out/fuzz-results"
-cat "$out/fuzz-results" >>"$host"
+step fuzz "$top/tests/fuzz/run.sh" --time "${SMARTBMS_FUZZ_TIME:-60}"
 
 # The newest Debian 6.12 amd64 headers (setup installed them if none was).
 hdr=$("$top/tests/uml/setup.sh" --headers-dir)
@@ -113,11 +116,7 @@ if [ -n "$hdr" ]; then
 fi
 
 # The ABI through the kernel's get_abi.pl, the rst pages through Sphinx.
-if ! "$top/tests/docs-check.sh" "$cache/linux-6.12" "$out/docs" >"$out/docs-results"; then
-	grep -q '^not ok' "$out/docs-results" ||
-		echo "not ok docs: tests/docs-check.sh stopped without a result" >>"$out/docs-results"
-fi
-cat "$out/docs-results" >>"$host"
+step docs "$top/tests/docs-check.sh" "$cache/linux-6.12" "$out/docs"
 
 # boot_selected WORD: run the extra boot WORD (see SMARTBMS_ONLY above).
 boot_selected() {
