@@ -20,6 +20,9 @@
  * every line request (setting a line's direction, as a consumer's
  * gpiod_get() does) fail with that error; 0 restores them.  Writes to a
  * line cannot fail: a gpio_chip's set() has no error to return.
+ *
+ * Each write is traced (smartbms_sim_gate:smartbms_sim_gate_write) as it
+ * reaches the lines: once for all the lines of a set_multiple().
  */
 
 #include <linux/bitmap.h>
@@ -36,6 +39,9 @@
 #include <linux/spinlock.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
+
+#define CREATE_TRACE_POINTS
+#include "smartbms_sim_gate_trace.h"
 
 #define SMARTBMS_SIM_GATE_NGPIO_MAX	64
 
@@ -139,8 +145,11 @@ static void smartbms_sim_gate_set(struct gpio_chip *gc, unsigned int offset,
 {
 	struct smartbms_sim_gate *sg = gpiochip_get_data(gc);
 
-	scoped_guard(raw_spinlock_irqsave, &sg->lock)
+	scoped_guard(raw_spinlock_irqsave, &sg->lock) {
 		smartbms_sim_gate_write_locked(sg, offset, value);
+		trace_smartbms_sim_gate_write(gc->base, BIT(offset),
+					      value ? BIT(offset) : 0);
+	}
 }
 
 static void smartbms_sim_gate_set_multiple(struct gpio_chip *gc,
@@ -153,6 +162,7 @@ static void smartbms_sim_gate_set_multiple(struct gpio_chip *gc,
 	scoped_guard(raw_spinlock_irqsave, &sg->lock) {
 		for_each_set_bit(offset, mask, gc->ngpio)
 			smartbms_sim_gate_write_locked(sg, offset, test_bit(offset, bits));
+		trace_smartbms_sim_gate_write(gc->base, *mask, *bits & *mask);
 	}
 }
 
