@@ -11,7 +11,8 @@
 # (tests/bench/uml-bench.config; built once, a few minutes).
 #
 # Environment: SMARTBMS_CACHE (kernel cache); SMARTBMS_BENCH_QUICK=1 for a
-# short run with small samples (to try the bench itself, not for figures).
+# short run with small samples (to try the bench itself, not for figures);
+# SMARTBMS_BENCH_ONLY=trips for the trip latencies alone (about 4 minutes).
 
 set -euo pipefail
 
@@ -34,6 +35,11 @@ else
 	t_idle=60
 	echo "N_TRIP=2000 N_BLOCKS=4 N_SC=3 N_WAKE=200 T_TIMERS=130 T_IDLE=$t_idle N_TOOL=100" >"$out/config.sh"
 fi
+case ${SMARTBMS_BENCH_ONLY:-} in
+"") ;;
+trips) echo "ONLY=trips" >>"$out/config.sh" ;;
+*) echo "bench: SMARTBMS_BENCH_ONLY: only \"trips\" is known" >&2; exit 2 ;;
+esac
 
 # The machine, and what else ran on it meanwhile (another make check?).
 {
@@ -52,5 +58,11 @@ if [ -f "$out/guest/timeout" ] || [ ! -f "$out/guest/done" ]; then
 	echo "bench: the guest did not finish (see $out/guest)" >&2
 	exit 1
 fi
+# The trips' traces, with their nanoseconds.
+for f in "$out"/guest/bench/trip-*.dat; do
+	[ -e "$f" ] || continue
+	trace-cmd report -t -i "$f" >"${f%.dat}.trace" 2>/dev/null ||
+		{ echo "bench: trace-cmd report failed for $f" >&2; exit 1; }
+done
 BENCH_T_IDLE=$t_idle python3 "$top/tests/bench/report.py" "$out/guest" "$kdir" \
 	"$top/build/um-bench" "$out"

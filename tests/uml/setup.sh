@@ -44,6 +44,8 @@ packages=(
 	lm-sensors udev
 	# Packaging (issue 9): DKMS, the arm64 cross build, the rst build.
 	dkms gcc-aarch64-linux-gnu python3-sphinx
+	# make bench: the trips' traces with their nanoseconds.
+	trace-cmd
 )
 
 missing_packages() {
