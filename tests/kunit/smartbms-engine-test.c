@@ -888,6 +888,8 @@ static void remote_functions(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, b.st.outputs, p->remaining);
 	KUNIT_EXPECT_EQ(test, fast & b.st.outputs, 0);
 	KUNIT_EXPECT_EQ(test, fast, (SMARTBMS_ALL_OUTPUTS & ~OUT(PREALARM)) & ~p->remaining);
+	/* Only "switch everything off" suspends the BMS (the active LED). */
+	KUNIT_EXPECT_EQ(test, b.st.suspended, p->fn == SMARTBMS_REMOTE_EVERYTHING);
 
 	/* The BMS functions stay active unless everything is switched off. */
 	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
@@ -907,6 +909,7 @@ static void remote_functions(struct kunit *test)
 	 */
 	bms_switch(&b, p, true);
 	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, b.st.suspended);
 	if (p->fn == SMARTBMS_REMOTE_EVERYTHING)
 		KUNIT_EXPECT_EQ(test, b.st.outputs, OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT));
 	else
@@ -1549,6 +1552,9 @@ static void check_invariants(struct kunit *test, const struct bms *b,
 	/* Switch everything off: every output in its not-allowed state. */
 	if (!on && b->set.remote_function == SMARTBMS_REMOTE_EVERYTHING)
 		KUNIT_EXPECT_EQ_MSG(test, now_on, 0, "step %u: output on while switched off", step);
+	KUNIT_EXPECT_EQ_MSG(test, b->st.suspended,
+			    !on && b->set.remote_function == SMARTBMS_REMOTE_EVERYTHING,
+			    "step %u: suspended %d", step, b->st.suspended);
 	/* The fast path only takes away what the full evaluation takes away. */
 	KUNIT_EXPECT_EQ_MSG(test, fast & now_on, 0,
 			    "step %u: fast path dropped %#x, full evaluation kept %#x",

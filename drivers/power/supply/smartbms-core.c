@@ -515,9 +515,7 @@ static void smartbms_update_leds(struct smartbms *bms, const struct smartbms_sta
 		on |= BIT(SMARTBMS_LED_ALTERNATOR);
 	if (st->codes & BIT(SMARTBMS_CODE_A_B15))
 		on |= BIT(SMARTBMS_LED_OVERTEMP);
-	/* Active unless "switch everything off" has suspended the BMS. */
-	if (st->started &&
-	    (st->was_on || bms->set.remote_function != SMARTBMS_REMOTE_EVERYTHING))
+	if (st->started && !st->suspended)
 		on |= BIT(SMARTBMS_LED_ACTIVE);
 	if (st->outputs & BIT(SMARTBMS_OUT_CHARGE_DISCONNECT))
 		on |= BIT(SMARTBMS_LED_CHARGE_DISCONNECT);

@@ -587,6 +587,7 @@ static void smartbms_suspend(struct smartbms_state *st, u32 codes, u64 now)
 {
 	smartbms_engine_init(st);
 	st->started = true;
+	st->suspended = true;
 	st->codes = codes & SMARTBMS_CODES_STORED;
 	st->status = POWER_SUPPLY_STATUS_NOT_CHARGING;
 	st->health = codes & BIT(SMARTBMS_CODE_E_B30) ?
@@ -633,6 +634,7 @@ void smartbms_engine_step(struct smartbms_state *st,
 	smartbms_short_circuit(st, on, lines, now);
 	st->was_on = on;
 	st->started = true;
+	st->suspended = false;
 
 	if (smartbms_adc_failed(st, in))
 		codes |= BIT(SMARTBMS_CODE_E_B33);

@@ -230,6 +230,8 @@ struct smartbms_timer {
  * @next_ms: when the engine next needs a sample evaluated
  * @started: a sample has been evaluated since the last safe state
  * @was_on: remote input and soft switch were both on at the last sample
+ * @suspended: "switch everything off" has suspended the BMS (rule 10): the
+ *	outputs are off and protection is not evaluated until it is ON again
  * @alt_qualified: the alternator voltage is qualified above 13.0 V
  * @alt_above: the alternator voltage is above the qualification level
  * @alt_below: the alternator voltage is at or below it
@@ -266,6 +268,7 @@ struct smartbms_state {
 
 	bool started;
 	bool was_on;
+	bool suspended;
 	bool alt_qualified;
 	struct smartbms_timer alt_above;
 	struct smartbms_timer alt_below;
