@@ -124,6 +124,17 @@ bms_put fuse_rating 80A
 wait
 check_eq "a change wakes poll() on fuse_rating" woken "$(cat "$TMPDIR/events.$$")"
 
+# And every other choice file (the driver finds them in its attribute list).
+for f in prealarm_usage prealarm_output remote_function soft_switch; do
+	old=$(cat "$(bms_attr "$f")")
+	new=$(tr ' ' '\n' <"$(bms_attr "${f}_available")" | grep -vx "$old" | head -n 1)
+	listen poll 2 "$(bms_attr "$f")"
+	bms_put "$f" "$new"
+	wait
+	check_eq "a change wakes poll() on $f ($old -> $new)" woken "$(cat "$TMPDIR/events.$$")"
+	bms_put "$f" "$old"
+done
+
 listen poll 2 "$(bms_attr constant_charge_voltage_max)"
 bms_put constant_charge_voltage_max 14300000
 wait

@@ -744,34 +744,10 @@ static int smartbms_save_settings(struct smartbms *bms,
 	return 0;
 }
 
-static const char * const smartbms_setting_files[] = {
-	"fuse_rating", "prealarm_usage", "prealarm_output", "remote_function",
-	"soft_switch", "constant_charge_voltage_max",
-};
-
-/* Wake the readers of each settings file whose value changed. */
+/* Below the settings files, which it walks. */
 static bool smartbms_notify_settings(struct smartbms *bms,
 				     const struct smartbms_settings *old,
-				     const struct smartbms_settings *new)
-{
-	const bool changed[ARRAY_SIZE(smartbms_setting_files)] = {
-		old->fuse != new->fuse,
-		old->prealarm_usage != new->prealarm_usage,
-		old->prealarm_output != new->prealarm_output,
-		old->remote_function != new->remote_function,
-		old->soft_switch != new->soft_switch,
-		old->charge_limit_uv != new->charge_limit_uv,
-	};
-	bool any = false;
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(changed); i++) {
-		if (changed[i])
-			sysfs_notify(&bms->battery->dev.kobj, NULL, smartbms_setting_files[i]);
-		any |= changed[i];
-	}
-	return any;
-}
+				     const struct smartbms_settings *new);
 
 /*
  * A change from userspace: checked, saved, then in force; nothing changes
@@ -1105,6 +1081,39 @@ static struct attribute *smartbms_attrs[] = {
 static const struct attribute_group smartbms_group = {
 	.attrs = smartbms_attrs,
 };
+
+/*
+ * Wake the readers of each settings file whose value changed: the choices
+ * of smartbms_attrs (found by their show method, so that a new setting is
+ * added in one place) and the charge limit, the power_supply core's own
+ * file.  True when anything changed.
+ */
+static bool smartbms_notify_settings(struct smartbms *bms,
+				     const struct smartbms_settings *old,
+				     const struct smartbms_settings *new)
+{
+	struct kobject *kobj = &bms->battery->dev.kobj;
+	struct attribute **a;
+	bool any = false;
+
+	for (a = smartbms_attrs; *a; a++) {
+		struct device_attribute *da = container_of(*a, struct device_attribute, attr);
+		const struct smartbms_choice *c;
+
+		if (da->show != smartbms_choice_show)
+			continue;
+		c = container_of(da, struct smartbms_choice, attr);
+		if (smartbms_choice_get(c, old) == smartbms_choice_get(c, new))
+			continue;
+		sysfs_notify(kobj, NULL, (*a)->name);
+		any = true;
+	}
+	if (old->charge_limit_uv != new->charge_limit_uv) {
+		sysfs_notify(kobj, NULL, "constant_charge_voltage_max");
+		any = true;
+	}
+	return any;
+}
 
 static const struct attribute_group *smartbms_groups[] = {
 	&smartbms_group,
