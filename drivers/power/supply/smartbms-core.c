@@ -744,7 +744,7 @@ static int smartbms_save_settings(struct smartbms *bms,
 	return 0;
 }
 
-/* Below the settings files, which it walks. */
+/* Defined after the settings files, which it walks. */
 static bool smartbms_notify_settings(struct smartbms *bms,
 				     const struct smartbms_settings *old,
 				     const struct smartbms_settings *new);
@@ -1058,16 +1058,25 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(reset);
 
-static struct attribute *smartbms_attrs[] = {
+/* The settings that are a choice of values: each one a struct smartbms_choice. */
+static struct attribute *smartbms_choice_attrs[] = {
 	&smartbms_choice_fuse_rating.attr.attr,
-	&dev_attr_fuse_rating_available.attr,
 	&smartbms_choice_prealarm_usage.attr.attr,
-	&dev_attr_prealarm_usage_available.attr,
 	&smartbms_choice_prealarm_output.attr.attr,
-	&dev_attr_prealarm_output_available.attr,
 	&smartbms_choice_remote_function.attr.attr,
-	&dev_attr_remote_function_available.attr,
 	&smartbms_choice_soft_switch.attr.attr,
+	NULL
+};
+
+static const struct attribute_group smartbms_choice_group = {
+	.attrs = smartbms_choice_attrs,
+};
+
+static struct attribute *smartbms_attrs[] = {
+	&dev_attr_fuse_rating_available.attr,
+	&dev_attr_prealarm_usage_available.attr,
+	&dev_attr_prealarm_output_available.attr,
+	&dev_attr_remote_function_available.attr,
 	&dev_attr_soft_switch_available.attr,
 	&dev_attr_codes.attr,
 	&dev_attr_system_status.attr,
@@ -1084,9 +1093,8 @@ static const struct attribute_group smartbms_group = {
 
 /*
  * Wake the readers of each settings file whose value changed: the choices
- * of smartbms_attrs (found by their show method, so that a new setting is
- * added in one place) and the charge limit, the power_supply core's own
- * file.  True when anything changed.
+ * (so that a new setting is added in one place) and the charge limit, the
+ * power_supply core's own file.  True when anything changed.
  */
 static bool smartbms_notify_settings(struct smartbms *bms,
 				     const struct smartbms_settings *old,
@@ -1096,13 +1104,10 @@ static bool smartbms_notify_settings(struct smartbms *bms,
 	struct attribute **a;
 	bool any = false;
 
-	for (a = smartbms_attrs; *a; a++) {
-		struct device_attribute *da = container_of(*a, struct device_attribute, attr);
-		const struct smartbms_choice *c;
+	for (a = smartbms_choice_attrs; *a; a++) {
+		const struct smartbms_choice *c = container_of(*a, struct smartbms_choice,
+							       attr.attr);
 
-		if (da->show != smartbms_choice_show)
-			continue;
-		c = container_of(da, struct smartbms_choice, attr);
 		if (smartbms_choice_get(c, old) == smartbms_choice_get(c, new))
 			continue;
 		sysfs_notify(kobj, NULL, (*a)->name);
@@ -1116,6 +1121,7 @@ static bool smartbms_notify_settings(struct smartbms *bms,
 }
 
 static const struct attribute_group *smartbms_groups[] = {
+	&smartbms_choice_group,
 	&smartbms_group,
 	NULL
 };
