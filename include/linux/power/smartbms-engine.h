@@ -231,7 +231,8 @@ struct smartbms_timer {
  * @started: a sample has been evaluated since the last safe state
  * @was_on: remote input and soft switch were both on at the last sample
  * @suspended: "switch everything off" has suspended the BMS (rule 10): the
- *	outputs are off and protection is not evaluated until it is ON again
+ *	outputs are off and protection is not evaluated, until an evaluation
+ *	finds the BMS ON or the remote function changed
  * @alt_qualified: the alternator voltage is qualified above 13.0 V
  * @alt_above: the alternator voltage is above the qualification level
  * @alt_below: the alternator voltage is at or below it
