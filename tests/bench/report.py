@@ -50,12 +50,13 @@ def stats(vals):
 
 
 def gate_writes(ev, rest):
-    """[(gpio, value)] of one write, from the simulated chip's own event
-    (all the lines it took at once) or from gpiolib's, one per line."""
+    """[(line, value)] of one write, from the simulated chip's own event
+    (all the lines it took at once; a line is (chip, offset)) or from
+    gpiolib's (one line, by its global GPIO number)."""
     if ev == 'smartbms_sim_gate_write':
-        f = dict(kv.split('=') for kv in rest.split())
-        base, mask, bits = int(f['base']), int(f['mask'], 16), int(f['bits'], 16)
-        return [(str(base + i), str(bits >> i & 1))
+        f = dict(kv.split('=', 1) for kv in rest.split())
+        chip, mask, bits = f['chip'], int(f['mask'], 16), int(f['bits'], 16)
+        return [((chip, i), str(bits >> i & 1))
                 for i in range(mask.bit_length()) if mask >> i & 1]
     if ev == 'gpio_value':
         gpio, op, val = rest.split()
@@ -89,9 +90,9 @@ def trip_latencies_one(path, floor):
             if not writes:
                 continue
             changed = False
-            for gpio, val in writes:
-                changed = changed or state.get(gpio) != val
-                state[gpio] = val
+            for line, val in writes:
+                changed = changed or state.get(line) != val
+                state[line] = val
             if entry is not None:
                 last = ts
                 tripped = tripped or changed or floor

@@ -26,6 +26,7 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/build_bug.h>
 #include <linux/cleanup.h>
 #include <linux/device.h>
 #include <linux/errno.h>
@@ -44,6 +45,8 @@
 #include "smartbms_sim_gate_trace.h"
 
 #define SMARTBMS_SIM_GATE_NGPIO_MAX	64
+/* The tracepoint takes one word of mask and values. */
+static_assert(SMARTBMS_SIM_GATE_NGPIO_MAX <= BITS_PER_LONG);
 
 enum smartbms_sim_gate_file {
 	SIM_GATE_VALUE,
@@ -147,7 +150,7 @@ static void smartbms_sim_gate_set(struct gpio_chip *gc, unsigned int offset,
 
 	scoped_guard(raw_spinlock_irqsave, &sg->lock) {
 		smartbms_sim_gate_write_locked(sg, offset, value);
-		trace_smartbms_sim_gate_write(gc->base, BIT(offset),
+		trace_smartbms_sim_gate_write(gc, BIT(offset),
 					      value ? BIT(offset) : 0);
 	}
 }
@@ -162,7 +165,7 @@ static void smartbms_sim_gate_set_multiple(struct gpio_chip *gc,
 	scoped_guard(raw_spinlock_irqsave, &sg->lock) {
 		for_each_set_bit(offset, mask, gc->ngpio)
 			smartbms_sim_gate_write_locked(sg, offset, test_bit(offset, bits));
-		trace_smartbms_sim_gate_write(gc->base, *mask, *bits & *mask);
+		trace_smartbms_sim_gate_write(gc, *mask, *bits & *mask);
 	}
 }
 
