@@ -65,10 +65,14 @@ trace_save() {
 	: >"$T/trace"
 }
 # trace_save_dat NAME: the same as a trace-cmd file (run.sh prints it).
+# A trace that cannot be saved ends the bench: its figures would be missing.
 trace_save_dat() {
 	echo 0 >"$T/tracing_on"
-	trace-cmd extract -o "$data/$1.dat" >/dev/null 2>&1 ||
-		echo "bench: trace-cmd extract failed for $1"
+	if ! trace-cmd extract -o "$data/$1.dat" >/dev/null; then
+		say "trace-cmd extract failed for $1: stopping"
+		load_off
+		exit 1
+	fi
 	echo 0 >"$T/events/enable"
 	: >"$T/trace"
 }

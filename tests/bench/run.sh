@@ -58,6 +58,10 @@ if [ -f "$out/guest/timeout" ] || [ ! -f "$out/guest/done" ]; then
 	echo "bench: the guest did not finish (see $out/guest)" >&2
 	exit 1
 fi
+if grep -q '^not ok bench' "$out/guest/results" 2>/dev/null; then
+	echo "bench: $(grep -m1 '^not ok bench' "$out/guest/results") (see $out/guest/bench.log)" >&2
+	exit 1
+fi
 # The trips' traces, with their nanoseconds.
 for f in "$out"/guest/bench/trip-*.dat; do
 	[ -e "$f" ] || continue
