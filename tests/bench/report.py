@@ -6,8 +6,13 @@ Usage: report.py GUEST-DIR KDIR MODDIR OUTDIR
 
 Reads the traces and JSON tests/bench/guest.sh left in GUEST-DIR/bench,
 the module files for the footprint, and writes OUTDIR/bench.txt and
-OUTDIR/bench.json; prints the text.  Exits 1 when the guest left no data,
-not when a target is missed: the table says which are.
+OUTDIR/bench.json; prints the text.  Exits 1 when the guest left no data
+or, in a full run, a file of any section; not when a target is missed (a
+trip case without data is one): the table says which are.
+
+Environment, from tests/bench/run.sh: BENCH_ONLY, "trips" when only the
+trips were run (SMARTBMS_BENCH_ONLY=trips), empty for a full run;
+BENCH_T_IDLE, the seconds of each idle trace.
 """
 
 import glob
@@ -16,6 +21,11 @@ import os
 import re
 import subprocess
 import sys
+
+# What a full run leaves besides the trips' traces (sections 2 to 6).
+FULL_RUN_FILES = ('wakeup.json', 'timers.trace', 'idle-rest.trace', 'idle-charging.trace',
+                  'idle-reference.trace', 'tool-cat.json', 'tool-status.json',
+                  'tool-status-json.json', 'bind.trace')
 
 # tracefs's text (microseconds, with a flags column) and trace-cmd report -t
 # (nanoseconds, without it).
@@ -218,8 +228,18 @@ def fmt(v, unit=''):
 def main():
     guest, kdir, moddir, outdir = sys.argv[1:5]
     d = os.path.join(guest, 'bench')
+    only = os.environ.get('BENCH_ONLY', '')
+    if only not in ('', 'trips'):
+        print('bench: BENCH_ONLY=%s: only "trips" is known' % only, file=sys.stderr)
+        return 2
+    full = not only
     if not os.path.exists(os.path.join(d, 'gpio.txt')):
-        print('bench: the guest left no data (see %s)' % guest)
+        print('bench: the guest left no data (see %s)' % guest, file=sys.stderr)
+        return 1
+    missing = [f for f in FULL_RUN_FILES if full and not os.path.exists(os.path.join(d, f))]
+    if missing:
+        print('bench: a full run, but the guest left no %s in %s (see %s/bench.log)' %
+              (', '.join(missing), d, guest), file=sys.stderr)
         return 1
     res, lines, targets = {}, [], []
 
@@ -268,8 +288,7 @@ def main():
                    (case, load, 'x' + fmt(r['p99']) if fs['n'] else 'no floor to compare with'),
                    r['p99'] is not None and r['p99'] <= 1.5)
 
-    # Only the trips (SMARTBMS_BENCH_ONLY=trips make bench)?
-    full = os.path.exists(os.path.join(d, 'wakeup.json'))
+    res['only'] = only or None
     if not full:
         lines.append('')
         lines.append('(only the trips were run: SMARTBMS_BENCH_ONLY=trips)')

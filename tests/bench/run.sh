@@ -68,5 +68,5 @@ for f in "$out"/guest/bench/trip-*.dat; do
 	trace-cmd report -t -i "$f" >"${f%.dat}.trace" 2>/dev/null ||
 		{ echo "bench: trace-cmd report failed for $f" >&2; exit 1; }
 done
-BENCH_T_IDLE=$t_idle python3 "$top/tests/bench/report.py" "$out/guest" "$kdir" \
-	"$top/build/um-bench" "$out"
+BENCH_ONLY=${SMARTBMS_BENCH_ONLY:-} BENCH_T_IDLE=$t_idle \
+	python3 "$top/tests/bench/report.py" "$out/guest" "$kdir" "$top/build/um-bench" "$out"
