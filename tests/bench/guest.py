@@ -8,11 +8,12 @@ of what it measures where the host needs one; the figures themselves come
 from the trace (tests/bench/report.py) or are printed here as JSON.
 
   trips IRQ COUNT GATES-AT-REST [--floor] [--clear]
-      inject COUNT edges, one at a time, into IRQ (smartbms-sim-storm); after
-      each, kick the sampled loop until the gates are back at rest, so each
-      edge is a real trip; then 1/150 s of quiet before the next, for the
-      driver and the floor alike.  At most 150 edges per second on a line,
-      below the driver's storm containment (200 per second).
+      inject COUNT edges, one at a time, into IRQ (smartbms-sim-storm),
+      each after 1/150 s of quiet, the first one too, for the driver and
+      the floor alike; after each, kick the sampled loop until the gates
+      are back at rest, so each edge is a real trip.  At most 150 edges per
+      second on a line, below the driver's storm containment (200 per
+      second).
   wakeup IRQ COUNT GATES-AT-REST
       the same edges; the time from the write that injects each to the
       uevent and the poll() wake-up on system_status a client sees.
@@ -94,15 +95,15 @@ def trips(argv):
     start = time.monotonic()
     marker('bench trips irq=%s' % irq)
     while done < count:
+        # The same quiet time before every edge, driver or floor: the first
+        # of a block would otherwise follow trace_start and this process's
+        # start at once, and a driver's edge the re-arm's sysfs reads and
+        # loop runs.  It also keeps the pace below the storm containment.
+        time.sleep(1.0 / MAX_RATE)
         wr(STORM, '%s 1' % irq)
         done += 1
         if gates and not rearm(gates, rest, clear=slow):
             failed += 1
-        # Then the same quiet time before every edge, driver or floor (the
-        # driver's edges used to follow the re-arm's sysfs reads and loop
-        # runs at once, the floor's a sleep); it also keeps the pace below
-        # the storm containment.
-        time.sleep(1.0 / MAX_RATE)
     print(json.dumps({'edges': done, 'not_rearmed': failed,
                       'seconds': round(time.monotonic() - start, 3)}))
 
