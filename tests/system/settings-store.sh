@@ -36,11 +36,12 @@ rebind() {
 	wait_quiet_loops
 }
 
-# After a bind the first evaluation decides the codes.
+# wait_quiet_loops [COUNT]: wait until the loop has evaluated more than
+# COUNT times (default 0: after a bind the first evaluation decides the codes).
 wait_quiet_loops() {
 	local i
 	for ((i = 0; i < 100; i++)); do
-		[ "$(bms_loops 2>/dev/null || echo 0)" -gt 0 ] && return 0
+		[ "$(bms_loops 2>/dev/null || echo 0)" -gt "${1:-0}" ] && return 0
 		sleep 0.05
 	done
 }
@@ -125,6 +126,7 @@ wait
 check_eq "a change wakes poll() on fuse_rating" woken "$(cat "$TMPDIR/events.$$")"
 
 # And every other choice file (the driver finds them in its attribute list).
+gates_before=$(gates)
 for f in prealarm_usage prealarm_output remote_function soft_switch; do
 	old=$(cat "$(bms_attr "$f")")
 	new=$(tr ' ' '\n' <"$(bms_attr "${f}_available")" | grep -vx "$old" | head -n 1)
@@ -134,6 +136,13 @@ for f in prealarm_usage prealarm_output remote_function soft_switch; do
 	check_eq "a change wakes poll() on $f ($old -> $new)" woken "$(cat "$TMPDIR/events.$$")"
 	bms_put "$f" "$old"
 done
+# soft_switch off took System+ away; on again brings it back at the next
+# evaluation, and that sends a uevent of its own, which must not land in
+# the uevent counts below.  Wait for the gates, then for one evaluation
+# more: the one that put them back has reported by then.  (Not board_rest:
+# its reset would undo the settings the checks below rely on.)
+wait_eq "... and the gates come back with soft_switch on" "$gates_before" 5 gates
+wait_quiet_loops "$(bms_loops)"
 
 listen poll 2 "$(bms_attr constant_charge_voltage_max)"
 bms_put constant_charge_voltage_max 14300000
