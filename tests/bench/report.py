@@ -288,6 +288,33 @@ def main():
                    (case, load, 'x' + fmt(r['p99']) if fs['n'] else 'no floor to compare with'),
                    r['p99'] is not None and r['p99'] <= 1.5)
 
+    # 1b. The same edges, ending where runs 1-5 ended: not a target.
+    lines.append('')
+    lines.append('   beside, ending at gpiolib\'s last gpio:gpio_value instead (the end of runs 1-5;'
+                 ' gpiolib traces each line')
+    lines.append('   before the chip write, so a trip of 2-3 lines carries 1-2 more events'
+                 ' than the floor; not a target):')
+    res['trip_gpiolib'] = {}
+    for load in ('unloaded', 'loaded'):
+        fs = None
+        for case in ('floor', 'charge-allowed', 'remote'):
+            name = 'tripg-%s-%s-*.trace' % (case, load)
+            lat, _ = trip_latencies(os.path.join(d, name), case == 'floor')
+            s = stats(lat)
+            res['trip_gpiolib']['%s-%s' % (case, load)] = s
+            if case == 'floor':
+                fs = s
+            if not s['n']:
+                lines.append('   %-16s %-9s %6s  missing: no %s' % (case, load, '-', name))
+                continue
+            r = {k: (s[k] / fs[k] if s[k] and fs['n'] and fs[k] else None)
+                 for k in ('p50', 'p99', 'max')}
+            s['ratio'] = r
+            lines.append('   %-16s %-9s %6d %6s %6s %6s  %s' %
+                         (case, load, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['max']),
+                          '' if case == 'floor' else 'x%s / x%s / x%s' %
+                          (fmt(r['p50']), fmt(r['p99']), fmt(r['max']))))
+
     res['only'] = only or None
     if not full:
         lines.append('')

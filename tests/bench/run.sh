@@ -68,7 +68,7 @@ fi
 # The trips' traces, with their nanoseconds; trace-cmd's warnings to a log.
 log=$out/trace-cmd.log
 : >"$log"
-for f in "$out"/guest/bench/trip-*.dat; do
+for f in "$out"/guest/bench/trip-*.dat "$out"/guest/bench/tripg-*.dat; do
 	[ -e "$f" ] || continue
 	echo "== $f" >>"$log"
 	trace-cmd report -t -i "$f" >"${f%.dat}.trace" 2>>"$log" ||
