@@ -29,7 +29,7 @@ while IFS= read -r spec; do
 	tree=$work/tree
 	rm -rf "$tree"
 	mkdir -p "$tree"
-	cp -a "$top/Kbuild" "$top/drivers" "$top/include" "$top/tests" "$tree/"
+	cp -a "$top/Kbuild" "$top/compat" "$top/drivers" "$top/include" "$top/tests" "$tree/"
 	if ! python3 - "$tree/$file" "$text" "$repl" <<'PY'
 import sys
 path, old, new = sys.argv[1], sys.argv[2].replace('\\n', '\n').replace('\\t', '\t'), \
