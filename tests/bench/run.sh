@@ -44,17 +44,27 @@ esac
 # A quick run's length was never measured: no estimate rather than a wrong one.
 [ -z "${SMARTBMS_BENCH_QUICK:-}" ] || minutes=""
 
-# The machine, and what else ran on it meanwhile (another make check?).
+# The machine, and what else ran on it meanwhile: another make check (the
+# load average), or, on a virtual machine, the hypervisor running something
+# else on our CPUs (steal time, the 8th figure of /proc/stat's "cpu" line).
+steal_ticks() { awk '$1 == "cpu" { print $9 }' /proc/stat; }
 {
 	echo "host: $(uname -srm), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"
+steal0=$(steal_ticks)
+start=$(date +%s)
 
 echo "bench: booting the simulated board${minutes:+ (about $minutes minutes)}" >&2
 "$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$top/build/um-bench" --mode bench \
 	--kernel "$kdir" \
 	--timeout 1500 --loglevel 1
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
+awk -v t0="$steal0" -v t1="$(steal_ticks)" -v hz="$(getconf CLK_TCK)" \
+	-v s="$(($(date +%s) - start))" -v n="$(nproc)" 'BEGIN {
+	st = (t1 - t0) / hz
+	printf "steal time (the hypervisor): %.2f s over %d s on %d CPUs (%.2f %%)\n",
+		st, s, n, s ? 100 * st / (s * n) : 0 }' >>"$out/machine.txt"
 
 cat "$out/machine.txt"
 if [ -f "$out/guest/timeout" ] || [ ! -f "$out/guest/done" ]; then
