@@ -48,7 +48,9 @@
  *     both System+ FETs off; A-B15 -> alternator, System+ charge, charge
  *     disconnect off
  *   - the interrupt path: what smartbms_engine_fast_trip() drops for a
- *     sample is off after the full evaluation of the same sample
+ *     sample is off after the full evaluation of the same sample, and it
+ *     drops it too for the same sample 1 ms and 60 s later (the driver
+ *     decides a trip ahead of its edge)
  *  over time (the timers never release early)
  *   - 7: discharge-allowed low for 30 s -> load disconnect and System+
  *     discharge off, A-B11; at once if the battery's pre-alarm came first;
@@ -569,6 +571,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	while (steps++ < MAX_STEPS && decode_step(&r, &in, &set, &clear)) {
 		uint32_t prev = st.outputs, dropped;
+		struct smartbms_inputs later;
 
 		FUZZ_ASSERT(smartbms_settings_check(&set) == 0);
 		if (clear)
@@ -576,6 +579,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* An edge first goes through the interrupt handler's share. */
 		dropped = smartbms_engine_fast_trip(&st, &set, &in);
 		FUZZ_ASSERT(!(dropped & ~st.outputs));
+		/* The driver arms it ahead: later, it never drops less. */
+		later = in;
+		later.now_ms += 1;
+		FUZZ_ASSERT(!(dropped & ~smartbms_engine_fast_trip(&st, &set, &later)));
+		later.now_ms += 60000;
+		FUZZ_ASSERT(!(dropped & ~smartbms_engine_fast_trip(&st, &set, &later)));
 		smartbms_engine_step(&st, &set, &in);
 		trace(&st, &set, &in, dropped);
 		check_step(&st, &set, &in, &md, prev & ~dropped, dropped);

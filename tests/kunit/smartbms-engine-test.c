@@ -1570,6 +1570,24 @@ static void random_seed_desc(const u64 *p, char *desc)
 
 KUNIT_ARRAY_PARAM(random_seed, random_seeds, random_seed_desc);
 
+/*
+ * The driver decides each edge's trip ahead (smartbms_arm()) and writes
+ * that first, so the fast path must never drop less later on: what it
+ * drops at a time is within what it drops at any later time.
+ */
+static void fast_trip_grows(struct kunit *test, struct rnd_state *r,
+			    const struct bms *b, u32 fast, unsigned int step)
+{
+	struct smartbms_inputs later = b->in;
+	u32 then;
+
+	later.now_ms += prandom_u32_state(r) % (2 * smartbms_tunables.prealarm_lead_ms);
+	then = smartbms_engine_fast_trip(&b->st, &b->set, &later);
+	KUNIT_EXPECT_EQ_MSG(test, fast & ~then, 0,
+			    "step %u: dropped %#x at %llu ms, only %#x at %llu ms",
+			    step, fast, b->in.now_ms, then, later.now_ms);
+}
+
 /* 10,000 random steps per seed; the invariants after every one. */
 static void random_sequences_keep_invariants(struct kunit *test)
 {
@@ -1590,6 +1608,7 @@ static void random_sequences_keep_invariants(struct kunit *test)
 
 		random_inputs(&r, &b);
 		fast = smartbms_engine_fast_trip(&b.st, &b.set, &b.in);
+		fast_trip_grows(test, &r, &b, fast, step);
 		bms_step(&b);
 
 		l = spec_lines(&b);

@@ -39,17 +39,25 @@ check_hard() {
 	check_eq "$what: dropped gates written in hard interrupt context" "" "${slow# }"
 }
 
-# trip WHAT LINE LEVEL EXPECTED-GATES, on a board the caller prepared.
+# trips_late: trips whose gates were not all decided ahead (armed).
+trips_late() { awk '$1 == "trips_late" { print $2 }' "$(bms_debugfs)/counters"; }
+
+# trip WHAT LINE LEVEL EXPECTED-GATES, on a board the caller prepared.  The
+# handler writes what the driver armed for the edge, then decides again;
+# with no delay ending meanwhile the second decision must add nothing (an
+# armed drop that is too large shows as wrong gates).
 trip() {
-	local what=$1 line=$2 level=$3 want=$4 before from writes
+	local what=$1 line=$2 level=$3 want=$4 before from writes late
 	echo 1 >"$pause"
 	before=$(bms_loops)
 	from=$(gates)
 	writes=$(irq_writes)
+	late=$(trips_late)
 	line_set "$line" "$level"
 	wait_eq "$what: gates $want from the interrupt path" "$want" 2 gates
 	check_eq "$what: the sampled loop did not run meanwhile" "$before" "$(bms_loops)"
 	check_hard "$what" "$from" "$want" "$writes"
+	check_eq "$what: all of it armed before the edge" "$late" "$(trips_late)"
 	echo 0 >"$pause"
 }
 

@@ -142,6 +142,8 @@ struct smartbms;
  * struct smartbms_irq - one input line's interrupt
  * @bms: the BMS
  * @line: the line, enum smartbms_input
+ * @armed: what an edge of the line drops, decided ahead (smartbms_arm());
+ *	under &smartbms.lock
  * @irq: its interrupt number
  * @window: start of the current storm accounting window (jiffies)
  * @edges: edges in the current window
@@ -154,6 +156,7 @@ struct smartbms;
 struct smartbms_irq {
 	struct smartbms *bms;
 	unsigned int line;
+	u32 armed;
 	int irq;
 	unsigned long window;
 	unsigned int edges;
@@ -166,15 +169,15 @@ struct smartbms_irq {
 
 /**
  * struct smartbms - one bound BMS
- * @dev: the platform device
+ * @lock: protects @st, @set, @sample, @pending_edges and each line's
+ *	&smartbms_irq.armed; taken by the hard interrupt handler
+ * @gates_can_sleep: the gate GPIOs sleep; the trip path runs threaded
  * @out: output lines, indexed by enum smartbms_output
+ * @dev: the platform device
  * @in: input lines, indexed by enum smartbms_input (NULL: not wired)
  * @chan: analog channels, indexed by enum smartbms_meas (NULL: not wired)
  * @limit_chan: the alternator current limiter's set-point (optional)
  * @irqs: per input line interrupt state
- * @gates_can_sleep: the gate GPIOs sleep; the trip path runs threaded
- * @lock: protects @st, @set, @sample and @pending_edges; taken by the
- *	hard interrupt handler
  * @gate_lock: serialises gate writes when they sleep
  * @sample_lock: serialises sampling, settings changes and teardown
  * @st: the engine's state
@@ -192,6 +195,7 @@ struct smartbms_irq {
  * @timer: queues @work when the engine next needs a sample
  * @loops: evaluations by the loop
  * @trips: outputs dropped by the interrupt path
+ * @trips_late: trips that dropped more than was armed (a delay had ended)
  * @reported: the state last reported to userspace
  * @leds: the LED triggers, indexed by enum smartbms_led
  * @led_state: the LED triggers' last state, BIT(enum smartbms_led)
@@ -204,15 +208,20 @@ struct smartbms_irq {
  * @debugfs: the debugfs directory
  */
 struct smartbms {
-	struct device *dev;
+	/*
+	 * All the hard interrupt handler reads before its gate write, beside
+	 * its line's &smartbms_irq: a trip comes after quiet, on cold caches.
+	 */
+	raw_spinlock_t lock;
+	bool gates_can_sleep;
 	struct gpio_desc *out[SMARTBMS_NUM_OUTPUTS];
+
+	struct device *dev;
 	struct gpio_desc *in[SMARTBMS_NUM_INPUTS];
 	struct iio_channel *chan[SMARTBMS_NUM_MEAS];
 	struct iio_channel *limit_chan;
 	struct smartbms_irq irqs[SMARTBMS_NUM_INPUTS];
-	bool gates_can_sleep;
 
-	raw_spinlock_t lock;
 	struct mutex gate_lock;		/* see above */
 	struct mutex sample_lock;	/* see above */
 	struct smartbms_state st;
@@ -230,6 +239,7 @@ struct smartbms {
 	struct hrtimer timer;
 	u64 loops;
 	u64 trips;
+	u64 trips_late;
 	struct smartbms_state reported;
 	struct led_trigger leds[SMARTBMS_NUM_LEDS];
 	u32 led_state;
@@ -291,14 +301,54 @@ static int smartbms_write_gates(struct smartbms *bms, u32 outputs)
 					      NULL, values);
 }
 
+/* The sampled lines with @line at the level its edge takes; under @lock. */
+static u32 smartbms_edge_lines(struct smartbms *bms, unsigned int line)
+{
+	u32 level = smartbms_lines[line].take_level ? BIT(line) : 0;
+
+	return (bms->sample.lines & ~BIT(line)) | level;
+}
+
+/* What an edge of @line at @now drops, by the engine's fast path; under @lock. */
+static u32 smartbms_edge_drop(struct smartbms *bms, unsigned int line, u64 now)
+{
+	struct smartbms_inputs in = {
+		.now_ms = now,
+		.lines = smartbms_edge_lines(bms, line),
+		.lines_bad = bms->sample.lines_bad & ~BIT(line),
+		.lines_absent = bms->sample.lines_absent,
+	};
+
+	return smartbms_engine_fast_trip(&bms->st, &bms->set, &in);
+}
+
+/*
+ * Decide ahead what each line's edge drops, so that the hard handler's
+ * first act is the gate write; under @lock, after anything it depends on
+ * changed (the state, the settings, the sampled lines).  As time passes
+ * an edge can only drop more (a pre-alarm lead ends), never less, so what
+ * is armed is never more than the engine would drop; the handler decides
+ * again after the write and drops the rest.
+ */
+static void smartbms_arm(struct smartbms *bms)
+{
+	u64 now = smartbms_now_ms();
+	unsigned int line;
+
+	for (line = 0; line < SMARTBMS_NUM_INPUTS; line++)
+		bms->irqs[line].armed = smartbms_edge_drop(bms, line, now);
+}
+
 /* Every FET off, every output "not allowed": probe, unbind, shutdown. */
 static void smartbms_safe_state(void *data)
 {
 	struct smartbms *bms = data;
 	int ret;
 
-	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
 		smartbms_engine_init(&bms->st);
+		smartbms_arm(bms);
+	}
 
 	guard(mutex)(&bms->gate_lock);
 	ret = smartbms_write_gates(bms, 0);
@@ -327,33 +377,6 @@ static enum hrtimer_restart smartbms_timer_fn(struct hrtimer *timer)
 
 	queue_work(system_wq, &bms->work);
 	return HRTIMER_NORESTART;
-}
-
-/* The sampled lines with @line at the level its edge takes; under @lock. */
-static u32 smartbms_edge_lines(struct smartbms *bms, unsigned int line)
-{
-	u32 level = smartbms_lines[line].take_level ? BIT(line) : 0;
-
-	return (bms->sample.lines & ~BIT(line)) | level;
-}
-
-/*
- * Drop what the fast path says must drop; under @lock.  Returns the
- * outputs.  Only what the decision needs comes before it: the handler
- * writes the gates right after, and smartbms_trip_account_locked() then.
- */
-static u32 smartbms_trip_locked(struct smartbms *bms, unsigned int line, u32 *drop)
-{
-	struct smartbms_inputs in = {
-		.now_ms = smartbms_now_ms(),
-		.lines = smartbms_edge_lines(bms, line),
-		.lines_bad = bms->sample.lines_bad & ~BIT(line),
-		.lines_absent = bms->sample.lines_absent,
-	};
-
-	*drop = smartbms_engine_fast_trip(&bms->st, &bms->set, &in);
-	bms->st.outputs &= ~*drop;
-	return bms->st.outputs;
 }
 
 /* After the gates: what the loop and debugfs need to know; under @lock. */
@@ -393,14 +416,30 @@ static bool smartbms_storm_locked(struct smartbms_irq *si)
 static irqreturn_t smartbms_trip(int irq, struct smartbms_irq *si)
 {
 	struct smartbms *bms = si->bms;
-	u32 drop, outputs;
+	u32 drop, late, outputs;
 	bool storm;
 
 	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
-		outputs = smartbms_trip_locked(bms, si->line, &drop);
+		/*
+		 * What was armed first, read beside the lock and the gates:
+		 * every change to the outputs re-arms, so it is never more
+		 * than they hold.  Then whatever a delay that ended adds.
+		 */
+		drop = si->armed;
 		if (drop && !bms->gates_can_sleep)
 			smartbms_drop_gates_atomic(bms, drop);
+		bms->st.outputs &= ~drop;
+		late = smartbms_edge_drop(bms, si->line, smartbms_now_ms());
+		if (late && !bms->gates_can_sleep)
+			smartbms_drop_gates_atomic(bms, late);
+		bms->st.outputs &= ~late;
+		if (late)
+			bms->trips_late++;
+		drop |= late;
+		outputs = bms->st.outputs;
+
 		smartbms_trip_account_locked(bms, si->line, drop);
+		smartbms_arm(bms);
 		storm = smartbms_storm_locked(si);
 	}
 	if (drop && bms->gates_can_sleep)
@@ -582,6 +621,7 @@ static void smartbms_work(struct work_struct *work)
 
 			smartbms_engine_step(&bms->st, &bms->set, &in);
 			bms->sample = in;
+			smartbms_arm(bms);
 			st = bms->st;
 			if (!bms->gates_can_sleep)
 				ret = smartbms_write_gates_atomic(bms, st.outputs);
@@ -681,8 +721,10 @@ static int smartbms_apply_settings(struct smartbms *bms,
 	if (ret)
 		return ret;
 
-	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
 		bms->set = *set;
+		smartbms_arm(bms);
+	}
 
 	if (bms->limit_chan) {
 		/* The limiter's set-point follows the fuse table (rule 2). */
@@ -1034,8 +1076,10 @@ static ssize_t clear_store(struct device *dev, struct device_attribute *attr,
 		return ret;
 
 	guard(mutex)(&bms->sample_lock);
-	scoped_guard(raw_spinlock_irqsave, &bms->lock)
+	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
 		smartbms_engine_clear(&bms->st);
+		smartbms_arm(bms);
+	}
 	smartbms_kick(bms);
 	return count;
 }
@@ -1436,7 +1480,8 @@ static int smartbms_counters_show(struct seq_file *s, void *unused)
 	unsigned int i;
 
 	scoped_guard(raw_spinlock_irqsave, &bms->lock) {
-		seq_printf(s, "loops %llu\ntrips %llu\n", bms->loops, bms->trips);
+		seq_printf(s, "loops %llu\ntrips %llu\ntrips_late %llu\n",
+			   bms->loops, bms->trips, bms->trips_late);
 		for (i = 0; i < SMARTBMS_NUM_INPUTS; i++)
 			if (bms->irqs[i].irq > 0)
 				seq_printf(s, "%s edges %llu storms %u%s\n",
