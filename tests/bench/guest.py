@@ -7,13 +7,16 @@ here, in one process.  Every subcommand writes a trace_marker at the start
 of what it measures where the host needs one; the figures themselves come
 from the trace (tests/bench/report.py) or are printed here as JSON.
 
-  trips IRQ COUNT GATES-AT-REST [--floor] [--clear]
+  trips IRQ COUNT GATES-AT-REST [--floor [--pace-from JSON,...]] [--clear]
       inject COUNT edges, one at a time, into IRQ (smartbms-sim-storm),
       each after 1/150 s of quiet, the first one too, for the driver and
       the floor alike; after each, kick the sampled loop until the gates
       are back at rest, so each edge is a real trip.  At most 150 edges per
       second on a line, below the driver's storm containment (200 per
-      second).
+      second).  The floor, which has no gates to bring back, with
+      --pace-from takes its edges at the pace the driver's took theirs:
+      the mean time per edge of the last block in each JSON file given
+      (this subcommand's output for the driver's cases).
   wakeup IRQ COUNT GATES-AT-REST
       the same edges; the time from the write that injects each to the
       uevent and the poll() wake-up on system_status a client sees.
@@ -86,26 +89,47 @@ def rearm(gates, rest, timeout=15.0, clear=False):
     return True
 
 
+def pace_of(files):
+    """Mean seconds per edge of the last block in each of FILES (trips'
+    JSON lines)."""
+    secs = edges = 0
+    for f in files:
+        with open(f) as fh:
+            last = json.loads(fh.read().splitlines()[-1])
+        secs += last['seconds']
+        edges += last['edges']
+    return secs / edges
+
+
 def trips(argv):
     irq, count, rest = argv[0], int(argv[1]), argv[2]
     floor = '--floor' in argv
     slow = '--clear' in argv   # short circuit: the product's 10 s retry
+    # Edges that catch a stall of the guest come at a steady rate per second
+    # whatever their pace (see guest.sh): at a faster pace, a smaller share
+    # of the floor's edges would catch one, and its p99 be lower for that.
+    pace = 0.0
+    if '--pace-from' in argv:
+        pace = pace_of(argv[argv.index('--pace-from') + 1].split(','))
     gates = Gates() if not floor else None
     done = failed = 0
     start = time.monotonic()
+    last = start
     marker('bench trips irq=%s' % irq)
     while done < count:
         # The same quiet time before every edge, driver or floor: the first
         # of a block would otherwise follow trace_start and this process's
         # start at once, and a driver's edge the re-arm's sysfs reads and
         # loop runs.  It also keeps the pace below the storm containment.
-        time.sleep(1.0 / MAX_RATE)
+        time.sleep(max(1.0 / MAX_RATE, last + pace - time.monotonic()))
+        last = time.monotonic()
         wr(STORM, '%s 1' % irq)
         done += 1
         if gates and not rearm(gates, rest, clear=slow):
             failed += 1
     print(json.dumps({'edges': done, 'not_rearmed': failed,
-                      'seconds': round(time.monotonic() - start, 3)}))
+                      'seconds': round(time.monotonic() - start, 3),
+                      'pace': round(pace, 6)}))
 
 
 def wakeup(argv):
