@@ -350,9 +350,9 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 	if ((SMARTBMS_ALL_MEAS & ~in->meas_absent) & ~in->meas_ok) {
 		if (md->adc_failures < t->adc_fail_samples)
 			md->adc_failures++;
-	}
-	else
+	} else {
 		md->adc_failures = 0;
+	}
 	/* E-B33 exactly for the reference out of tolerance or 5 failed samples. */
 	FUZZ_ASSERT(!!(codes & CODE(E_B33)) ==
 		    (ref_bad || md->adc_failures >= t->adc_fail_samples));
