@@ -115,4 +115,28 @@ check_hard "..." "$from" "$(gates)" "$writes"
 echo 0 >"$pause"
 wait_eq "... A-B11 from the next evaluation" "A-B11 W-B12" 3 bms_get codes
 
+
+# The bench's hook, debugfs clock_skip_ms, moves the driver's clock ahead:
+# the short-circuit retry ends as if that time had passed, and no sooner.
+skip=$(bms_debugfs)/clock_skip_ms
+skip_by() { echo "$1" >"$skip"; }
+board_rest
+engine_running
+line_set short-circuit 1
+wait_eq "clock skip: a short circuit trips" 100110 2 gates
+line_set short-circuit 0
+total=$(cat "$skip")
+check_fails "clock skip: more than a day at once is refused" skip_by 86400001
+check_fails "clock skip: a word is refused" skip_by soon
+check_eq "clock skip: the refused writes moved nothing" "$total" "$(cat "$skip")"
+skip_by 5000
+sleep 0.3
+check_eq "clock skip: 5 s ahead, the 10 s retry still holds" 100110 "$(gates)"
+left=$(awk '$1 == "short-circuit-retry" { print $2 }' "$(bms_attr timers)")
+check "clock skip: the retry has less than 5 s left (${left:-none} ms)" \
+	test "${left:-10000}" -le 5000
+skip_by 5001
+wait_eq "clock skip: 10 s ahead, the retry ends at once" 111110 1 gates
+check_eq "clock skip: reads the total" $((total + 10001)) "$(cat "$skip")"
+
 finish

@@ -18,6 +18,7 @@
  *   and so re-reads the lines periodically, catching a lost edge.
  */
 
+#include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/cleanup.h>
 #include <linux/debugfs.h>
@@ -191,6 +192,7 @@ struct smartbms_irq {
  * @settings_bad: stored settings missing or corrupt (E-B31)
  * @stopped: the loop must not run again (unbind or shutdown)
  * @paused: the loop is paused from debugfs (tests only)
+ * @skip_ms: how far debugfs moved the driver's clock ahead (tests only)
  * @work: the sampled loop
  * @timer: queues @work when the engine next needs a sample
  * @loops: evaluations by the loop
@@ -234,6 +236,7 @@ struct smartbms {
 	bool settings_bad;
 	bool stopped;
 	bool paused;
+	atomic64_t skip_ms;
 
 	struct work_struct work;
 	struct hrtimer timer;
@@ -253,9 +256,10 @@ struct smartbms {
 	struct dentry *debugfs;
 };
 
-static u64 smartbms_now_ms(void)
+/* The driver's clock: monotonic, in ms, plus what debugfs skipped. */
+static u64 smartbms_now_ms(struct smartbms *bms)
 {
-	return ktime_to_ms(ktime_get());
+	return ktime_to_ms(ktime_get()) + atomic64_read(&bms->skip_ms);
 }
 
 /* ---- gates ------------------------------------------------------------ */
@@ -332,7 +336,7 @@ static u32 smartbms_edge_drop(struct smartbms *bms, unsigned int line, u64 now)
  */
 static void smartbms_arm(struct smartbms *bms)
 {
-	u64 now = smartbms_now_ms();
+	u64 now = smartbms_now_ms(bms);
 	unsigned int line;
 
 	for (line = 0; line < SMARTBMS_NUM_INPUTS; line++)
@@ -429,7 +433,7 @@ static irqreturn_t smartbms_trip(int irq, struct smartbms_irq *si)
 		if (drop && !bms->gates_can_sleep)
 			smartbms_drop_gates_atomic(bms, drop);
 		bms->st.outputs &= ~drop;
-		late = smartbms_edge_drop(bms, si->line, smartbms_now_ms());
+		late = smartbms_edge_drop(bms, si->line, smartbms_now_ms(bms));
 		if (late && !bms->gates_can_sleep)
 			smartbms_drop_gates_atomic(bms, late);
 		bms->st.outputs &= ~late;
@@ -539,13 +543,13 @@ static void smartbms_read_sample(struct smartbms *bms, struct smartbms_inputs *i
 
 	in->calibration_bad = bms->calibration_bad;
 	in->settings_bad = bms->settings_bad;
-	in->now_ms = smartbms_now_ms();
+	in->now_ms = smartbms_now_ms(bms);
 }
 
 /* The LED triggers follow the state; under @sample_lock. */
 static void smartbms_update_leds(struct smartbms *bms, const struct smartbms_state *st)
 {
-	u64 now = smartbms_now_ms();
+	u64 now = smartbms_now_ms(bms);
 	unsigned long changed;
 	u32 on = 0;
 	unsigned int i;
@@ -638,8 +642,10 @@ static void smartbms_work(struct work_struct *work)
 
 	next = st.next_ms;
 	if (smartbms_storms(bms))
-		next = min_t(u64, next, smartbms_now_ms() + smartbms_tunables.sample_fast_ms);
-	hrtimer_start(&bms->timer, ms_to_ktime(next), HRTIMER_MODE_ABS);
+		next = min_t(u64, next, smartbms_now_ms(bms) + smartbms_tunables.sample_fast_ms);
+	hrtimer_start(&bms->timer,
+		      ktime_sub(ms_to_ktime(next), ms_to_ktime(atomic64_read(&bms->skip_ms))),
+		      HRTIMER_MODE_ABS);
 }
 
 /* Stop the loop for good: unbind and shutdown. */
@@ -1029,7 +1035,7 @@ static ssize_t timers_show(struct device *dev, struct device_attribute *attr, ch
 	const struct smartbms_tunables *t = &smartbms_tunables;
 	struct smartbms *bms = smartbms_from_dev(dev);
 	struct smartbms_state st;
-	u64 now = smartbms_now_ms();
+	u64 now = smartbms_now_ms(bms);
 	int len = 0;
 
 	smartbms_get_state(bms, &st, NULL);
@@ -1474,6 +1480,36 @@ static int smartbms_pause_set(void *data, u64 val)
 DEFINE_DEBUGFS_ATTRIBUTE(smartbms_pause_fops, smartbms_pause_get,
 			 smartbms_pause_set, "%llu\n");
 
+/*
+ * Moving the clock ahead ends the delays in progress as if that time had
+ * passed (the short-circuit retry, the latch window), so that a bench can
+ * trip the same line thousands of times.  It only ever moves forward: the
+ * engine's delays and the armed drops assume a monotonic clock.
+ */
+#define SMARTBMS_SKIP_MAX_MS	(24ULL * 3600 * 1000)
+
+static int smartbms_skip_get(void *data, u64 *val)
+{
+	struct smartbms *bms = data;
+
+	*val = atomic64_read(&bms->skip_ms);
+	return 0;
+}
+
+static int smartbms_skip_set(void *data, u64 val)
+{
+	struct smartbms *bms = data;
+
+	if (val > SMARTBMS_SKIP_MAX_MS)
+		return -EINVAL;
+	guard(mutex)(&bms->sample_lock);
+	atomic64_add(val, &bms->skip_ms);
+	smartbms_kick(bms);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(smartbms_skip_fops, smartbms_skip_get,
+			 smartbms_skip_set, "%llu\n");
+
 static int smartbms_counters_show(struct seq_file *s, void *unused)
 {
 	struct smartbms *bms = s->private;
@@ -1503,6 +1539,7 @@ static int smartbms_debugfs_init(struct smartbms *bms)
 	bms->debugfs = debugfs_create_dir(dev_name(bms->dev), NULL);
 	debugfs_create_file("loop_pause", 0600, bms->debugfs, bms, &smartbms_pause_fops);
 	debugfs_create_file("counters", 0400, bms->debugfs, bms, &smartbms_counters_fops);
+	debugfs_create_file("clock_skip_ms", 0600, bms->debugfs, bms, &smartbms_skip_fops);
 	return devm_add_action_or_reset(bms->dev, smartbms_debugfs_remove, bms->debugfs);
 }
 
