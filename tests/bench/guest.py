@@ -7,11 +7,13 @@ here, in one process.  Every subcommand writes a trace_marker at the start
 of what it measures where the host needs one; the figures themselves come
 from the trace (tests/bench/report.py) or are printed here as JSON.
 
-  trips IRQ COUNT GATES-AT-REST [--floor [--pace-from JSON,...]] [--clear]
+  trips IRQ COUNT GATES-AT-REST [--floor [--pace-from JSON,...]] [--skip MS]
       inject COUNT edges, one at a time, into IRQ (smartbms-sim-storm),
       each after 1/150 s of quiet, the first one too, for the driver and
       the floor alike; after each, kick the sampled loop until the gates
-      are back at rest, so each edge is a real trip.  At most 150 edges per
+      are back at rest, so each edge is a real trip; with --skip, first
+      move the driver's clock MS ahead (debugfs clock_skip_ms), past a
+      delay that holds them (short circuit's retry).  At most 150 edges per
       second on a line, below the driver's storm containment (200 per
       second).  The floor, which has no gates to bring back, with
       --pace-from takes its edges at the pace the driver's took theirs:
@@ -74,18 +76,39 @@ def kick():
     wr(env['BENCH_DEBUGFS'] + '/loop_pause', '0')
 
 
-def rearm(gates, rest, timeout=15.0, clear=False):
-    """Kick the loop until the gates are back at rest."""
+def loops():
+    """The driver's evaluations so far (debugfs counters)."""
+    with open(env['BENCH_DEBUGFS'] + '/counters') as f:
+        for line in f:
+            if line.startswith('loops '):
+                return int(line.split()[1])
+    raise RuntimeError('no loops in the driver\'s counters')
+
+
+def rearm(gates, rest, timeout=15.0, skip=None):
+    """Kick the loop until the gates are back at rest; with SKIP, move
+    the driver's clock that many ms ahead first (which kicks it too).
+
+    The skip waits for two evaluations of the loop: the second began
+    after the edge, so the edge has been taken in.  An edge the loop has
+    not yet taken in counts as active at its next sample (the line may
+    have bounced back), and a skip before that would end the trip's delay
+    only for the same edge to trip again, with a delay that runs from the
+    new time."""
     end = time.monotonic() + timeout
+    if skip:
+        n = loops()
+        while loops() < n + 2:
+            if time.monotonic() > end:
+                return False
+            kick()
+            time.sleep(0.001)
+        wr(env['BENCH_DEBUGFS'] + '/clock_skip_ms', skip)
     while gates.get() != rest:
         if time.monotonic() > end:
             return False
-        if clear:
-            wr(env['BENCH_PSY'] + '/clear', '1')
-            time.sleep(0.05)
-        else:
-            kick()
-            time.sleep(0.001)
+        kick()
+        time.sleep(0.001)
     return True
 
 
@@ -111,7 +134,7 @@ def pace_of(files):
 def trips(argv):
     irq, count, rest = argv[0], int(argv[1]), argv[2]
     floor = '--floor' in argv
-    slow = '--clear' in argv   # short circuit: the product's 10 s retry
+    skip = argv[argv.index('--skip') + 1] if '--skip' in argv else None
     # Edges that catch a stall of the guest come at a steady rate per second
     # whatever their pace (see guest.sh): at a faster pace, a smaller share
     # of the floor's edges would catch one, and its p99 be lower for that.
@@ -132,7 +155,7 @@ def trips(argv):
         last = time.monotonic()
         wr(STORM, '%s 1' % irq)
         done += 1
-        if gates and not rearm(gates, rest, clear=slow):
+        if gates and not rearm(gates, rest, skip=skip):
             failed += 1
     print(json.dumps({'edges': done, 'not_rearmed': failed,
                       'seconds': round(time.monotonic() - start, 3),

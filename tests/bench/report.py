@@ -313,7 +313,7 @@ def main():
                  ' gpiolib traces each line')
     lines.append('   before the chip write, so a trip of 2-3 lines carries 1-2 more events'
                  ' than the floor; not a target):')
-    res['trip_gpiolib'], rows = trip_table(d, 'tripg', ('charge-allowed', 'remote'))
+    res['trip_gpiolib'], rows = trip_table(d, 'tripg', ('charge-allowed', 'remote', 'short-circuit'))
     lines += rows
 
     res['only'] = only or None

@@ -30,10 +30,10 @@ rm -rf "$out"
 mkdir -p "$out"
 if [ -n "${SMARTBMS_BENCH_QUICK:-}" ]; then
 	t_idle=5
-	echo "N_TRIP=100 N_BLOCKS=2 N_SC=1 N_WAKE=20 T_TIMERS=45 T_IDLE=$t_idle N_TOOL=10" >"$out/config.sh"
+	echo "N_TRIP=100 N_BLOCKS=2 N_WAKE=20 T_TIMERS=45 T_IDLE=$t_idle N_TOOL=10" >"$out/config.sh"
 else
 	t_idle=60
-	echo "N_TRIP=2000 N_BLOCKS=4 N_SC=3 N_WAKE=200 T_TIMERS=130 T_IDLE=$t_idle N_TOOL=100" >"$out/config.sh"
+	echo "N_TRIP=2000 N_BLOCKS=4 N_WAKE=200 T_TIMERS=130 T_IDLE=$t_idle N_TOOL=100" >"$out/config.sh"
 fi
 minutes=20
 case ${SMARTBMS_BENCH_ONLY:-} in
