@@ -222,11 +222,36 @@ py tool "$N_TOOL" "$bmsctl" status --json >"$data/tool-status-json.json"
 say "tool: done"
 
 # --- 6. memory one bound device allocates -----------------------------------
+# bind_traced NAME DRIVER-DIR DEVICE: bind, with the binding task's
+# allocations and frees traced (report.py keeps what it still holds).
+bind_traced() {
+	trace_start kmem/kmalloc kmem/kmem_cache_alloc kmem/kfree kmem/kmem_cache_free \
+		kmem/mm_page_alloc kmem/mm_page_free
+	bash -c 'echo $$ >'"$T"'/set_event_pid; echo '"$3"' >'"$2"'/bind'
+	trace_save "$1"
+}
 unbind
-trace_start kmem/kmalloc kmem/kmem_cache_alloc kmem/kfree kmem/kmem_cache_free \
-	kmem/mm_page_alloc kmem/mm_page_free
-bash -c 'echo $$ >'"$T"'/set_event_pid; echo '"$node"' >'"$drv"'/bind'
-trace_save bind
+bind_traced bind "$drv" "$node"
 BMS_PSY=$(bms_supply battery)
 board_rest
+
+# The reference: generic-adc-battery from the same tree, on the node that
+# smartbms-bench-adcbat.ko adds (its channels: the battery's voltage and
+# System+ current).  Bound once as it loads, then again traced.
+gab=/sys/bus/platform/drivers/generic-adc-battery gab_dev=smartbms-bench-adc-battery
+if ! insmod "$BENCH_KDIR/drivers/power/supply/generic-adc-battery.ko"; then
+	say "generic-adc-battery.ko did not load: no reference for the bound memory"
+elif ! insmod "$SMARTBMS_MODDIR/tests/bench/smartbms-bench-adcbat.ko"; then
+	say "smartbms-bench-adcbat.ko did not load: no reference for the bound memory"
+	rmmod generic-adc-battery
+else
+	if [ -e "$gab/$gab_dev" ]; then
+		echo "$gab_dev" >"$gab/unbind"
+		bind_traced bind-adc-battery "$gab" "$gab_dev"
+	else
+		say "generic-adc-battery did not bind $gab_dev: no reference for the bound memory"
+	fi
+	rmmod smartbms-bench-adcbat
+	rmmod generic-adc-battery
+fi
 say "done"

@@ -424,12 +424,24 @@ def main():
             res['footprint'][what] = s
             if s:
                 lines.append('   %-24s text %7d  data %6d bytes' % (what, s['text'], s['data']))
-        b, nobj, dbg, pg = bind_memory(os.path.join(d, 'bind.trace'))
-        res['footprint']['bind'] = {'slab_bytes': b, 'objects': nobj, 'kmemleak_bytes': dbg,
-                                    'page_bytes': pg}
-        lines.append('   one bound smartbms device: %d bytes in %d slab objects%s, %d bytes of pages' %
-                     (b, nobj, ' (+ %d of kmemleak metadata)' % dbg if dbg else '', pg))
-        lines.append('   generic-adc-battery bound: not measured (the board has no adc-battery node)')
+        for key, what, f in (('bind', 'one bound smartbms device', 'bind.trace'),
+                             ('bind_reference', 'generic-adc-battery bound',
+                              'bind-adc-battery.trace')):
+            path = os.path.join(d, f)
+            if not os.path.exists(path):
+                res['footprint'][key] = None
+                lines.append('   %-27s missing: no %s (see bench.log)' % (what + ':', f))
+                continue
+            b, nobj, dbg, pg = bind_memory(path)
+            res['footprint'][key] = {'slab_bytes': b, 'objects': nobj, 'kmemleak_bytes': dbg,
+                                     'page_bytes': pg}
+            lines.append('   %-27s %6d bytes in %3d slab objects%s, %6d bytes of pages' %
+                         (what + ':', b, nobj, ' (+ %d of kmemleak metadata)' % dbg if dbg else '',
+                          pg))
+        mine, ref = res['footprint']['bind'], res['footprint']['bind_reference']
+        if mine and ref and ref['slab_bytes']:
+            lines.append('   smartbms bound: x%s the slab bytes of generic-adc-battery bound' %
+                         fmt(mine['slab_bytes'] / ref['slab_bytes']))
 
     lines.append('')
     lines.append('Targets:')

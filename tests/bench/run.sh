@@ -12,7 +12,7 @@
 #
 # Environment: SMARTBMS_CACHE (kernel cache); SMARTBMS_BENCH_QUICK=1 for a
 # short run with small samples (to try the bench itself, not for figures);
-# SMARTBMS_BENCH_ONLY=trips for the trip latencies alone (about 10 minutes).
+# SMARTBMS_BENCH_ONLY=trips for the trip latencies alone (about 15 minutes).
 
 set -euo pipefail
 
@@ -35,10 +35,11 @@ else
 	t_idle=60
 	echo "N_TRIP=2000 N_BLOCKS=4 N_WAKE=200 T_TIMERS=130 T_IDLE=$t_idle N_TOOL=100" >"$out/config.sh"
 fi
+printf 'BENCH_KDIR=%q\n' "$kdir" >>"$out/config.sh"
 minutes=20
 case ${SMARTBMS_BENCH_ONLY:-} in
 "") ;;
-trips) echo "ONLY=trips" >>"$out/config.sh"; minutes=10 ;;
+trips) echo "ONLY=trips" >>"$out/config.sh"; minutes=15 ;;
 *) echo "bench: SMARTBMS_BENCH_ONLY: only \"trips\" is known" >&2; exit 2 ;;
 esac
 # A quick run's length was never measured: no estimate rather than a wrong one.
