@@ -40,6 +40,7 @@
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/nvmem-consumer.h>
+#include <linux/panic.h>
 #include <linux/platform_device.h>
 #include <linux/power/smartbms-engine.h>
 #include <linux/power_supply.h>
@@ -1481,10 +1482,13 @@ DEFINE_DEBUGFS_ATTRIBUTE(smartbms_pause_fops, smartbms_pause_get,
 			 smartbms_pause_set, "%llu\n");
 
 /*
- * Moving the clock ahead ends the delays in progress as if that time had
- * passed (the short-circuit retry, the latch window), so that a bench can
- * trip the same line thousands of times.  It only ever moves forward: the
- * engine's delays and the armed drops assume a monotonic clock.
+ * Moving the clock ahead ends the protection rules' delays in progress as
+ * if that time had passed (the short-circuit retry, the latch window), so
+ * that a bench can trip the same line thousands of times; the storm
+ * containment counts in jiffies and does not move.  It only ever moves
+ * forward: the engine's delays and the armed drops assume a monotonic
+ * clock.  Ending a safety delay early is for tests: the first use says so
+ * in the log and taints the kernel, as regmap's debugfs writes do.
  */
 #define SMARTBMS_SKIP_MAX_MS	(24ULL * 3600 * 1000)
 
@@ -1502,6 +1506,8 @@ static int smartbms_skip_set(void *data, u64 val)
 
 	if (val > SMARTBMS_SKIP_MAX_MS)
 		return -EINVAL;
+	dev_warn_once(bms->dev, "clock moved ahead from debugfs: protection delays end early\n");
+	add_taint(TAINT_USER, LOCKDEP_STILL_OK);
 	guard(mutex)(&bms->sample_lock);
 	atomic64_add(val, &bms->skip_ms);
 	smartbms_kick(bms);
