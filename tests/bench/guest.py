@@ -7,18 +7,17 @@ here, in one process.  Every subcommand writes a trace_marker at the start
 of what it measures where the host needs one; the figures themselves come
 from the trace (tests/bench/report.py) or are printed here as JSON.
 
-  trips IRQ COUNT GATES-AT-REST [--floor [--pace-from JSON,...]] [--skip MS]
+  trips IRQ COUNT GATES-AT-REST [--floor-irq FLOOR-IRQ] [--skip MS]
       inject COUNT edges, one at a time, into IRQ (smartbms-sim-storm),
-      each after 1/150 s of quiet, the first one too, for the driver and
-      the floor alike; after each, kick the sampled loop until the gates
-      are back at rest, so each edge is a real trip; with --skip, first
-      move the driver's clock MS ahead (debugfs clock_skip_ms), past a
-      delay that holds them (short circuit's retry).  At most 150 edges per
-      second on a line, below the driver's storm containment (200 per
-      second).  The floor, which has no gates to bring back, with
-      --pace-from takes its edges at the pace the driver's took theirs:
-      the mean time per edge of the last block in each JSON file given
-      (this subcommand's output for the driver's cases).
+      each after 1/150 s of quiet; after each, kick the sampled loop until
+      the gates are back at rest, so each edge is a real trip; with
+      --skip, first move the driver's clock MS ahead (debugfs
+      clock_skip_ms), past a delay that holds them (short circuit's
+      retry).  With --floor-irq, an edge into the floor's handler beside
+      each, after the same quiet, before the driver's in one pair and after
+      it (and its re-arm) in the next: the floor's edges and the driver's
+      take turns, one each.  At most 150 edges per second on a line, below the
+      driver's storm containment (200 per second).
   wakeup IRQ COUNT GATES-AT-REST
       the same edges; the time from the write that injects each to the
       uevent and the poll() wake-up on system_status a client sees.
@@ -112,54 +111,39 @@ def rearm(gates, rest, timeout=15.0, skip=None):
     return True
 
 
-def pace_of(files):
-    """Mean seconds per edge of the last block in each of FILES (trips'
-    JSON lines); 0 (no pace) with a note when none has a block."""
-    secs = edges = 0
-    for f in files:
-        try:
-            with open(f) as fh:
-                last = json.loads(fh.read().splitlines()[-1])
-        except (OSError, IndexError, ValueError) as e:
-            print('bench: no pace in %s (%s)' % (f, e), file=sys.stderr)
-            continue
-        secs += last['seconds']
-        edges += last['edges']
-    if not edges:
-        print('bench: the floor has no driver pace to follow: its own', file=sys.stderr)
-        return 0.0
-    return secs / edges
-
-
 def trips(argv):
     irq, count, rest = argv[0], int(argv[1]), argv[2]
-    floor = '--floor' in argv
     skip = argv[argv.index('--skip') + 1] if '--skip' in argv else None
-    # Edges that catch a stall of the guest come at a steady rate per second
-    # whatever their pace (see guest.sh): at a faster pace, a smaller share
-    # of the floor's edges would catch one, and its p99 be lower for that.
-    pace = 0.0
-    if '--pace-from' in argv:
-        pace = pace_of(argv[argv.index('--pace-from') + 1].split(','))
-    gates = Gates() if not floor else None
-    done = failed = 0
+    floor = argv[argv.index('--floor-irq') + 1] if '--floor-irq' in argv else None
+    gates = Gates()
+    done = floors = failed = 0
     start = time.monotonic()
-    last = start
-    marker('bench trips irq=%s' % irq)
+    marker('bench trips irq=%s floor=%s' % (irq, floor))
     while done < count:
-        # The same quiet time before every edge, driver or floor: the first
-        # of a block would otherwise follow trace_start and this process's
-        # start at once, and a driver's edge the re-arm's sysfs reads and
-        # loop runs.  It also keeps the pace below the storm containment.
-        time.sleep(max(1.0 / MAX_RATE, last + pace - time.monotonic()))
-        last = time.monotonic()
+        # The same quiet time before every edge, the floor's and the
+        # driver's: the first of a block would otherwise follow trace_start
+        # and this process's start at once, and the floor's the re-arm's
+        # sysfs reads and loop runs.  It also keeps the pace below the
+        # storm containment.
+        # The floor's edge before the driver's in one pair, after it in
+        # the next: neither always follows the re-arm's work, nor always
+        # comes on a path the other has just warmed.
+        first = floor and done % 2 == 0
+        if first:
+            time.sleep(1.0 / MAX_RATE)
+            wr(STORM, '%s 1' % floor)
+            floors += 1
+        time.sleep(1.0 / MAX_RATE)
         wr(STORM, '%s 1' % irq)
         done += 1
-        if gates and not rearm(gates, rest, skip=skip):
+        if not rearm(gates, rest, skip=skip):
             failed += 1
-    print(json.dumps({'edges': done, 'not_rearmed': failed,
-                      'seconds': round(time.monotonic() - start, 3),
-                      'pace': round(pace, 6)}))
+        if floor and not first:
+            time.sleep(1.0 / MAX_RATE)
+            wr(STORM, '%s 1' % floor)
+            floors += 1
+    print(json.dumps({'edges': done, 'floor_edges': floors, 'not_rearmed': failed,
+                      'seconds': round(time.monotonic() - start, 3)}))
 
 
 def wakeup(argv):

@@ -94,25 +94,26 @@ load_off() { kill "${load_pids[@]}" 2>/dev/null; wait "${load_pids[@]}" 2>/dev/n
 engine_running() { adc_set alternator 14.0V; wait_quiet alternator-enable 1 5; }
 
 # --- 1. trip latency, beside the floor ------------------------------------
-# The floor and the driver take turns, in blocks, so that whatever else the
-# host runs meanwhile weighs on both alike, and the floor takes its edges at
-# the pace the driver's came in the same block: on the bench's machine, the
-# edges that catch a stall of the guest came at a steady 0.2-0.4 per second
-# whatever the pace of the edges, so at its own, faster pace a smaller share
-# of the floor's edges would catch one.  A trip ends where the simulated
-# gate chip takes the write (smartbms_sim_gate_write), not at gpiolib's
-# gpio:gpio_value, which traces each line of an array write before the chip
-# writes them together: a trip's two or three lines would put one or two
-# extra trace events inside the measured time that the floor's one line
-# does not have, so that the bench would measure its own probes.
-# For comparison with the runs before that end, a second, shorter pass ends
-# at gpiolib's last gpio:gpio_value of the handler, as they did (files
-# "tripg-*"; report.py prints it beside, not as a target).
+# The floor runs beside the driver, on lines of its own that its module
+# adds, and the two take turns edge by edge: one into the floor, one into
+# the driver, each after the same quiet time.  So both meet the machine in
+# the same moments and at the same pace: the stalls of this machine come
+# in bursts of a second or two, and edges that catch one came at a steady
+# rate per second whatever their pace (see the performance page), so
+# blocks of either alone, or edges at different paces, would not meet the
+# same share.  The cases take turns in blocks as well.  A trip ends where
+# the simulated gate chip takes the write (smartbms_sim_gate_write), not at
+# gpiolib's gpio:gpio_value, which traces each line of an array write
+# before the chip writes them together: a trip's two or three lines would
+# put one or two extra trace events inside the measured time that the
+# floor's one line does not have, so that the bench would measure its own
+# probes.  For comparison with the runs before that end, a second, shorter
+# pass ends at gpiolib's last gpio:gpio_value of the handler, as they did
+# (files "tripg-*"; report.py prints it beside, not as a target).
 # A short circuit holds System+ off for the product's 10 s retry, and three
 # within 60 s latch: the bench moves the driver's clock past both after each
 # of its edges (debugfs clock_skip_ms), so it gets as many edges as the
 # others, taken the same way.
-trip_cases="charge-allowed remote short-circuit"
 SC_SKIP=60001
 trip_end() {	# chip|gpiolib
 	case $1 in
@@ -122,40 +123,30 @@ trip_end() {	# chip|gpiolib
 		trip_events="irq/irq_handler_entry irq/irq_handler_exit gpio/gpio_value" ;;
 	esac
 }
-trip_case() {	# NAME LINE COUNT [--skip MS]
+trip_case() {	# NAME LINE COUNT [--skip MS]: the floor's edges in turn
 	local name=$1 line=$2 n=$3 irq rest
 	shift 3
 	board_rest
 	engine_running
 	rest=$(gates)
 	irq=$(irq_of "$line")
-	echo "irq == $irq" >"$T/events/irq/filter"
+	echo "irq == $irq || irq == $floor_irq" >"$T/events/irq/filter"
 	# shellcheck disable=SC2086 # one word per event
 	trace_start $trip_events
-	py trips "$irq" "$n" "$rest" "$@" >>"$data/$pfx-$name-$load.json"
+	chrt -f 10 python3 "$SMARTBMS_TOP/tests/bench/guest.py" trips "$irq" "$n" "$rest" \
+		--floor-irq "$floor_irq" "$@" >>"$data/$pfx-$name-$load.json"
 	trace_save_dat "$pfx-$name-$load-$block"
 	echo 0 >"$T/events/irq/filter"
 }
 
-trip_floor() {	# COUNT: at the pace of this block's driver edges
-	local irq c pace=""
-	for c in $trip_cases; do
-		pace=$pace${pace:+,}$data/$pfx-$c-$load.json
-	done
-	unbind
-	insmod "$SMARTBMS_MODDIR/tests/bench/smartbms-bench-floor.ko" \
-		line=charge-allowed gate=system-charge-enable || return 1
-	irq=$(irq_of smartbms-bench-floor)
-	echo "irq == $irq" >"$T/events/irq/filter"
-	# shellcheck disable=SC2086 # one word per event
-	trace_start $trip_events
-	py trips "$irq" "$1" - --floor --pace-from "$pace" >>"$data/$pfx-floor-$load.json"
-	trace_save_dat "$pfx-floor-$load-$block"
-	echo 0 >"$T/events/irq/filter"
-	rmmod smartbms-bench-floor
-	rebind
-}
-
+insmod "$SMARTBMS_MODDIR/tests/bench/smartbms-bench-floor.ko" ||
+	{ say "smartbms-bench-floor.ko did not load: stopping"; exit 1; }
+for _ in 1 2 3 4 5 6 7 8 9 10; do	# its probe may have been deferred
+	floor_irq=$(irq_of smartbms-bench-floor)
+	[ -n "$floor_irq" ] && break
+	sleep 0.2
+done
+[ -n "$floor_irq" ] || { say "the floor has no interrupt: stopping"; exit 1; }
 for load in unloaded loaded; do
 	[ "$load" = loaded ] && load_on
 	for end in chip gpiolib; do
@@ -166,12 +157,12 @@ for load in unloaded loaded; do
 			trip_case charge-allowed charge-allowed $((N_TRIP / N_BLOCKS))
 			trip_case remote remote $((N_TRIP / N_BLOCKS))
 			trip_case short-circuit short-circuit $((N_TRIP / N_BLOCKS)) --skip "$SC_SKIP"
-			trip_floor $((N_TRIP / N_BLOCKS))
 		done
 	done
 	[ "$load" = loaded ] && load_off
 	say "trips ($load): done"
 done
+rmmod smartbms-bench-floor
 [ "${ONLY:-}" = trips ] && { say "done"; exit 0; }
 
 # --- 2. edge to userspace ---------------------------------------------------

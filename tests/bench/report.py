@@ -79,12 +79,16 @@ def gate_writes(ev, rest):
     return []
 
 
+FLOOR = 'name=smartbms-bench-floor'
+
+
 def trip_latencies(pattern, floor):
     """Entry of the handler to the last gate write it made, in handlers
-    that changed a gate (us).  A trip writes all the lines it drops in one
-    chip write, so the last write of the handler, changed or not, is when
-    the affected gates are written.  The floor's one write counts whether
-    or not it changes its gate."""
+    that changed a gate (us): the floor's handlers (FLOOR true) or the
+    driver's, which take turns in the same files.  A trip writes all the
+    lines it drops in one chip write, so the last write of the handler,
+    changed or not, is when the affected gates are written.  The floor's
+    one write counts whether or not it changes its gate."""
     lat, untripped = [], 0
     for path in sorted(glob.glob(pattern)):
         l, u = trip_latencies_one(path, floor)
@@ -98,7 +102,8 @@ def trip_latencies_one(path, floor):
     entry, last, tripped, untripped = None, None, False, 0
     for ts, _pid, ev, rest in events(path):
         if ev == 'irq_handler_entry':
-            entry, last, tripped = ts, None, False
+            mine = (FLOOR in rest.split()) == floor
+            entry, last, tripped = (ts if mine else None), None, False
         elif ev in ('gpio_value', 'smartbms_sim_gate_write'):
             writes = gate_writes(ev, rest)
             if not writes:
@@ -239,7 +244,8 @@ def trip_table(d, prefix, cases, target=None):
     for load in ('unloaded', 'loaded'):
         fs = None
         for case in ('floor',) + cases:
-            name = '%s-%s-%s-*.trace' % (prefix, case, load)
+            # The floor's edges are in every case's files, in turn with the driver's.
+            name = '%s-%s-%s-*.trace' % (prefix, '*' if case == 'floor' else case, load)
             files = glob.glob(os.path.join(d, name))
             lat, untripped = trip_latencies(os.path.join(d, name), case == 'floor')
             s = stats(lat)

@@ -93,8 +93,10 @@ module_init(smartbms_bench_adcbat_init);
 
 static void __exit smartbms_bench_adcbat_exit(void)
 {
-	of_changeset_revert(&bench_ocs);
-	of_changeset_destroy(&bench_ocs);
+	if (of_changeset_revert(&bench_ocs))
+		pr_warn("smartbms-bench-adcbat: its node could not be removed\n");
+	else
+		of_changeset_destroy(&bench_ocs);
 	of_node_put(bench_root);
 }
 module_exit(smartbms_bench_adcbat_exit);
