@@ -133,6 +133,10 @@ trip_case() {	# NAME LINE COUNT [--skip MS]: the floor's edges in turn
 	echo "irq == $irq || irq == $floor_irq" >"$T/events/irq/filter"
 	# shellcheck disable=SC2086 # one word per event
 	trace_start $trip_events
+	# SCHED_FIFO: under the spinning shells a normal task's wake-up waits
+	# for a tick, by how long depending on what came before, and the edges
+	# just after a tick stall more; so every edge comes after its quiet
+	# time instead, the floor's and the driver's alike.
 	chrt -f 10 python3 "$SMARTBMS_TOP/tests/bench/guest.py" trips "$irq" "$n" "$rest" \
 		--floor-irq "$floor_irq" "$@" >>"$data/$pfx-$name-$load.json"
 	trace_save_dat "$pfx-$name-$load-$block"

@@ -5,14 +5,14 @@
 # bench mode (never time-travel: the guest's clock is real time), and print
 # the table tests/bench/report.py makes of what the guest measured.  The
 # table goes to build/bench/bench.txt and build/bench/bench.json, the raw
-# traces stay in build/bench/guest/bench/.  About 20 minutes; not part of
+# traces stay in build/bench/guest/bench/.  About 15 minutes; not part of
 # `make check`.  The guest runs the benchmark kernel, configured as a product
 # would be: without make check's KASAN, lockdep and the like
 # (tests/bench/uml-bench.config; built once, a few minutes).
 #
 # Environment: SMARTBMS_CACHE (kernel cache); SMARTBMS_BENCH_QUICK=1 for a
 # short run with small samples (to try the bench itself, not for figures);
-# SMARTBMS_BENCH_ONLY=trips for the trip latencies alone (about 15 minutes).
+# SMARTBMS_BENCH_ONLY=trips for the trip latencies alone (about 10 minutes).
 
 set -euo pipefail
 
@@ -36,10 +36,10 @@ else
 	echo "N_TRIP=2000 N_BLOCKS=4 N_WAKE=200 T_TIMERS=130 T_IDLE=$t_idle N_TOOL=100" >"$out/config.sh"
 fi
 printf 'BENCH_KDIR=%q\n' "$kdir" >>"$out/config.sh"
-minutes=20
+minutes=15
 case ${SMARTBMS_BENCH_ONLY:-} in
 "") ;;
-trips) echo "ONLY=trips" >>"$out/config.sh"; minutes=15 ;;
+trips) echo "ONLY=trips" >>"$out/config.sh"; minutes=10 ;;
 *) echo "bench: SMARTBMS_BENCH_ONLY: only \"trips\" is known" >&2; exit 2 ;;
 esac
 # A quick run's length was never measured: no estimate rather than a wrong one.
