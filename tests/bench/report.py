@@ -334,14 +334,16 @@ def main():
         lines.append('')
         lines.append('2. Edge to userspace: injecting write -> client wake-up (us), charge-allowed low')
         res['wakeup'] = {}
+        fs = res['trip']['floor-unloaded']
         for i, what in enumerate(('uevent (netlink)', 'poll() on system_status')):
             vals = [w[i] / 1000.0 for w in wk if w[i] is not None]
             s = stats(vals)
             s['missed'] = sum(1 for w in wk if w[i] is None)
+            s['ratio_p50'] = s['p50'] / fs['p50'] if s['p50'] and fs['p50'] else None
             res['wakeup'][what] = s
-            lines.append('   %-26s n=%d p50 %s p99 %s max %s (missed %d)' %
-                         (what, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['max']), s['missed']))
-        fs = res['trip']['floor-unloaded']
+            lines.append('   %-26s n=%d p50 %s p99 %s max %s (missed %d)  x%s the trip floor at p50' %
+                         (what, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['max']), s['missed'],
+                          fmt(s['ratio_p50'])))
         lines.append('   beside: trip floor p50 %s us (the kernel side alone)' % fmt(fs['p50']))
 
         # 3. Timer accuracy.
@@ -360,8 +362,12 @@ def main():
                  'spec_ms': spec, 'sampling_period_ms': period}
             res['timers'][rule] = s
             name = {'lockout': '10 s lock-out release', 'prealarm': '30 s pre-alarm lead'}[rule]
-            lines.append('   %-22s runs %3d  error min %s max %s  early %d  (sampling period %d ms)' %
-                         (name, len(err), fmt(s['min_err_ms']), fmt(s['max_err_ms']), early, period))
+            s['max_err_of_period'] = s['max_err_ms'] / period if err else None
+            lines.append('   %-22s runs %3d  error min %s max %s  early %d  (sampling period %d ms;'
+                         ' max error x%s of it)' %
+                         (name, len(err), fmt(s['min_err_ms']), fmt(s['max_err_ms']), early, period,
+                          '-' if s['max_err_of_period'] is None
+                          else '%.2f' % s['max_err_of_period']))
             if err and rule == 'lockout':
                 s['first_sample_ms'] = [min(wait), max(wait)]
                 s['after_deadline_ms'] = [min(own), max(own)]
@@ -413,8 +419,9 @@ def main():
                 res['tool'][what] = stats([v / 1e6 for v in json.load(fh)])
         cat = res['tool']['cat uevent']
         for what, s in res['tool'].items():
-            lines.append('   %-22s n=%d p50 %s p99 %s  (x%s cat at p50)' %
-                         (what, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['p50'] / cat['p50'])))
+            lines.append('   %-22s n=%d p50 %s p99 %s  (x%s / x%s cat at p50 / p99)' %
+                         (what, s['n'], fmt(s['p50']), fmt(s['p99']), fmt(s['p50'] / cat['p50']),
+                          fmt(s['p99'] / cat['p99'])))
         for what in ('bmsctl status', 'bmsctl status --json'):
             r = res['tool'][what]['p50'] / cat['p50']
             target('%s <= 2 x cat (x%s)' % (what, fmt(r)), r <= 2)
@@ -426,10 +433,17 @@ def main():
         for what, ko in (('smartbms.ko', os.path.join(moddir, 'drivers/power/supply/smartbms.ko')),
                          ('generic-adc-battery.ko',
                           os.path.join(kdir, 'drivers/power/supply/generic-adc-battery.ko'))):
-            s = size_of(ko)
-            res['footprint'][what] = s
-            if s:
-                lines.append('   %-24s text %7d  data %6d bytes' % (what, s['text'], s['data']))
+            res['footprint'][what] = size_of(ko)
+        mod, refmod = res['footprint']['smartbms.ko'], res['footprint']['generic-adc-battery.ko']
+        for what, s in (('smartbms.ko', mod), ('generic-adc-battery.ko', refmod)):
+            if not s:
+                lines.append('   %-24s missing: not built' % what)
+                continue
+            r = ''
+            if s is not refmod and refmod and refmod['text'] and refmod['data']:
+                r = '  (x%s / x%s generic-adc-battery.ko)' % (fmt(s['text'] / refmod['text']),
+                                                            fmt(s['data'] / refmod['data']))
+            lines.append('   %-24s text %7d  data %6d bytes%s' % (what, s['text'], s['data'], r))
         for key, what, f in (('bind', 'one bound smartbms device', 'bind.trace'),
                              ('bind_reference', 'generic-adc-battery bound',
                               'bind-adc-battery.trace')):
@@ -445,9 +459,11 @@ def main():
                          (what + ':', b, nobj, ' (+ %d of kmemleak metadata)' % dbg if dbg else '',
                           pg))
         mine, ref = res['footprint']['bind'], res['footprint']['bind_reference']
-        if mine and ref and ref['slab_bytes']:
-            lines.append('   smartbms bound: x%s the slab bytes of generic-adc-battery bound' %
-                         fmt(mine['slab_bytes'] / ref['slab_bytes']))
+        if mine and ref and ref['slab_bytes'] and ref['page_bytes']:
+            lines.append('   smartbms bound: x%s the slab bytes and x%s the pages of'
+                         ' generic-adc-battery bound' %
+                         (fmt(mine['slab_bytes'] / ref['slab_bytes']),
+                          fmt(mine['page_bytes'] / ref['page_bytes'])))
 
     lines.append('')
     lines.append('Targets:')
