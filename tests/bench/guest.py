@@ -118,29 +118,31 @@ def trips(argv):
     gates = Gates()
     done = floors = failed = 0
     start = time.monotonic()
-    marker('bench trips irq=%s floor=%s' % (irq, floor))
-    while done < count:
+
+    def edge(line):
         # The same quiet time before every edge, the floor's and the
         # driver's: the first of a block would otherwise follow trace_start
         # and this process's start at once, and the floor's the re-arm's
         # sysfs reads and loop runs.  It also keeps the pace below the
         # storm containment.
+        time.sleep(1.0 / MAX_RATE)
+        wr(STORM, '%s 1' % line)
+
+    marker('bench trips irq=%s floor=%s' % (irq, floor))
+    while done < count:
         # The floor's edge before the driver's in one pair, after it in
         # the next: neither always follows the re-arm's work, nor always
         # comes on a path the other has just warmed.
         first = floor and done % 2 == 0
         if first:
-            time.sleep(1.0 / MAX_RATE)
-            wr(STORM, '%s 1' % floor)
+            edge(floor)
             floors += 1
-        time.sleep(1.0 / MAX_RATE)
-        wr(STORM, '%s 1' % irq)
+        edge(irq)
         done += 1
         if not rearm(gates, rest, skip=skip):
             failed += 1
         if floor and not first:
-            time.sleep(1.0 / MAX_RATE)
-            wr(STORM, '%s 1' % floor)
+            edge(floor)
             floors += 1
     print(json.dumps({'edges': done, 'floor_edges': floors, 'not_rearmed': failed,
                       'seconds': round(time.monotonic() - start, 3)}))

@@ -98,8 +98,8 @@ engine_running() { adc_set alternator 14.0V; wait_quiet alternator-enable 1 5; }
 # adds, and the two take turns edge by edge: one into the floor, one into
 # the driver, each after the same quiet time.  So both meet the machine in
 # the same moments and at the same pace: the stalls of this machine come
-# in bursts of a second or two, and edges that catch one came at a steady
-# rate per second whatever their pace (see the performance page), so
+# in bursts of a second or two, and in runs 8-13 edges that caught one came
+# at a steady rate per second whatever their pace (see the performance page), so
 # blocks of either alone, or edges at different paces, would not meet the
 # same share.  The cases take turns in blocks as well.  A trip ends where
 # the simulated gate chip takes the write (smartbms_sim_gate_write), not at
