@@ -24,13 +24,15 @@
  *   - only known outputs and codes; next_ms in (now, now + the slow period]
  *     (the engine asks to be run again, never later than the sampling period)
  *   - 10: not ON takes the remote function's outputs away; "everything"
- *     leaves every output off and only E-B30/E-B31
+ *     leaves every output off and only E-B30/E-B31, and A-A12/A-B15 for
+ *     the trips it keeps in force
  *   - 1, 4, 8, 12: charge-allowed low (or unreadable) -> alternator port,
  *     System+ charge and charge disconnect off
  *   - 11: the short-circuit comparator active -> both System+ FETs off, A-A12
  *   - 6: a temperature at or above 85 C -> alternator, System+ charge and
- *     charge disconnect off, A-B15; at or above 95 C with trusted
- *     measurements, System+ discharge off too
+ *     charge disconnect off, A-B15; at or above 95 C, trusted or not,
+ *     System+ discharge off too; an unreadable temperature -> alternator,
+ *     System+ charge and charge disconnect off
  *   - 13: E-B30/E-B33 -> alternator port and System+ charge off; bad
  *     calibration/settings raise E-B30/E-B31; a reference out of tolerance
  *     raises E-B33
@@ -52,12 +54,14 @@
  *     drops it too for the same sample 1 ms and 60 s later (the driver
  *     decides a trip ahead of its edge)
  *  over time (the timers never release early)
- *   - 7: discharge-allowed low for 30 s -> load disconnect and System+
- *     discharge off, A-B11; at once if the battery's pre-alarm came first;
- *     load disconnect comes back only after discharge-allowed was high for
- *     1 s, and then it does
- *   - 6, 8: charge disconnect high whenever charge-allowed is, without
- *     over-temperature (85 C, released below 75 C) or E-B30/E-B33
+ *   - 7: load disconnect floats only after the pre-alarm (whatever raised
+ *     it) has been active for 30 s; discharge-allowed low once it has ->
+ *     load disconnect and System+ discharge off, A-B11; load disconnect
+ *     comes back only after discharge-allowed was high for 1 s, and then
+ *     it does
+ *   - 6, 8: charge disconnect high whenever charge-allowed is, with the
+ *     temperature read, without over-temperature (85 C, released below
+ *     75 C by a trusted reading only) or E-B30/E-B33
  *   - 2: 10 % above the fuse's limit (behaviour.md's table) for 5 s trips
  *     the alternator port for 30 s
  *   - 12: the battery lines both low for 60 s in the normal band, or its
@@ -124,7 +128,6 @@ static bool hold_held(const struct hold *h, uint64_t now, uint64_t ms)
 
 /* What the harness remembers between samples: the rules' own view. */
 struct model {
-	struct hold da_low;		/* discharge-allowed low */
 	struct hold da_high;		/* discharge-allowed high */
 	bool lockout;			/* rule 3 */
 	struct hold release;		/* battery at or below the release level */
@@ -135,7 +138,6 @@ struct model {
 	bool sc_trip;			/* rule 11: a trip and its 10 s */
 	uint64_t sc_trip_ms;
 	unsigned int adc_failures;	/* rule 13: samples in a row with a failed read */
-	struct hold battery_prealarm;	/* rule 7: the battery's own pre-alarm */
 	struct hold prealarm;		/* rule 7: the pre-alarm */
 	struct hold alt_over;		/* rule 2: above the limit by 10 % */
 	bool alt_trip;
@@ -271,9 +273,22 @@ static uint32_t effective_lines(const struct smartbms_inputs *in,
 	return l;
 }
 
-static void model_reset(struct model *md)
+/*
+ * "Switch everything off": the samples' memory goes, the trips in force
+ * stay (rule 10).
+ */
+static void model_suspend(struct model *md)
 {
+	struct model kept = *md;
+
 	memset(md, 0, sizeof(*md));
+	md->lockout = kept.lockout;
+	md->ot_charge = kept.ot_charge;
+	md->sc_code = kept.sc_code;
+	md->sc_trip = kept.sc_trip;
+	md->sc_trip_ms = kept.sc_trip_ms;
+	md->alt_trip = kept.alt_trip;
+	md->alt_trip_ms = kept.alt_trip_ms;
 }
 
 /* The checks of one sample; @prev_out: the outputs before it. */
@@ -311,8 +326,9 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 		FUZZ_ASSERT(!(out & SYSTEM_FETS));
 	if (suspended) {
 		FUZZ_ASSERT(out == 0);
-		FUZZ_ASSERT(!(codes & ~(CODE(E_B30) | CODE(E_B31))));
-		model_reset(md);
+		FUZZ_ASSERT(!(codes & ~(CODE(E_B30) | CODE(E_B31) | CODE(A_A12) | CODE(A_B15))));
+		FUZZ_ASSERT(!md->ot_charge || (codes & CODE(A_B15)));
+		model_suspend(md);
 		return;
 	}
 
@@ -334,8 +350,10 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 			FUZZ_ASSERT(!(out & CHARGE_OUTS));
 			FUZZ_ASSERT(codes & CODE(A_B15));
 		}
-		if (temp >= t->ot_discharge_trip_mc && !untrusted)
+		if (temp >= t->ot_discharge_trip_mc)
 			FUZZ_ASSERT(!(out & OUT(SYSTEM_DISCHARGE)));
+	} else {
+		FUZZ_ASSERT(!(out & CHARGE_OUTS));
 	}
 
 	/* Rule 13: the self-checks. */
@@ -381,27 +399,20 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 	if (codes & CODE(A_B15))
 		FUZZ_ASSERT(!(out & CHARGE_OUTS));
 
-	/*
-	 * Rule 7: the battery's own pre-alarm came first (it was active at an
-	 * earlier sample and still is): discharge stops as discharge-allowed
-	 * falls, the 30 s lead has been given.
-	 */
-	if (!da && !md->da_low.running && (lines & IN(BATTERY_PREALARM)) &&
-	    md->battery_prealarm.running && md->battery_prealarm.since < now) {
-		FUZZ_ASSERT(!(out & (OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE))));
-		FUZZ_ASSERT(codes & CODE(A_B11));
-	}
-	hold_track(&md->battery_prealarm, lines & IN(BATTERY_PREALARM), now);
-
 	/* Rule 7: intermittent is 1 s on, 1 s off, from the pre-alarm's start. */
 	hold_track(&md->prealarm, prealarm, now);
 	if (prealarm && set->prealarm_output == SMARTBMS_PREALARM_INTERMITTENT)
 		FUZZ_ASSERT(!!(out & OUT(PREALARM)) ==
 			    !((now - md->prealarm.since) / t->prealarm_blink_ms % 2));
 
-	/* Rule 7 over time: 30 s of discharge-allowed low stop discharge... */
-	hold_track(&md->da_low, !da, now);
-	if (hold_held(&md->da_low, now, t->prealarm_lead_ms)) {
+	/*
+	 * Rule 7 over time: the load disconnect floats only once the
+	 * pre-alarm has been active for 30 s, whatever raised it; then
+	 * discharge-allowed low stops discharge...
+	 */
+	if ((prev_out & OUT(LOAD_DISCONNECT)) && !(out & OUT(LOAD_DISCONNECT)))
+		FUZZ_ASSERT(hold_held(&md->prealarm, now, t->prealarm_lead_ms));
+	if (!da && hold_held(&md->prealarm, now, t->prealarm_lead_ms)) {
 		FUZZ_ASSERT(!(out & (OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE))));
 		FUZZ_ASSERT(codes & CODE(A_B11));
 	}
@@ -419,10 +430,12 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 
 		if (temp >= t->ot_charge_trip_mc)
 			md->ot_charge = true;
-		else if (temp < t->ot_charge_release_mc)
+		else if (temp < t->ot_charge_release_mc && !untrusted)
 			md->ot_charge = false;
 	}
-	if (ca && !md->ot_charge && !untrusted)
+	if (md->ot_charge)
+		FUZZ_ASSERT(!(out & CHARGE_OUTS) && (codes & CODE(A_B15)));
+	if (ca && !md->ot_charge && !untrusted && measured(in, SMARTBMS_MEAS_TEMP_MC))
 		FUZZ_ASSERT(out & OUT(CHARGE_DISCONNECT));
 
 	/*
@@ -567,7 +580,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	smartbms_engine_init(&st);
 	/* Rule 14: the safe state until the first sample is evaluated. */
 	FUZZ_ASSERT(st.outputs == 0);
-	model_reset(&md);
+	memset(&md, 0, sizeof(md));
 
 	while (steps++ < MAX_STEPS && decode_step(&r, &in, &set, &clear)) {
 		uint32_t prev = st.outputs, dropped;

@@ -1058,8 +1058,7 @@ static ssize_t timers_show(struct device *dev, struct device_attribute *attr, ch
 		       smartbms_delay_end(st.alt_trip_ms, t->alt_retry_ms));
 	SMARTBMS_TIMER(st.lockout && st.lockout_release.running, "lockout-release",
 		       smartbms_delay_end(st.lockout_release.since_ms, t->lockout_release_ms));
-	SMARTBMS_TIMER(st.discharge_ok && st.discharge_low.running && !st.battery_first,
-		       "prealarm-lead",
+	SMARTBMS_TIMER(st.discharge_ok && st.prealarm.running, "prealarm-lead",
 		       smartbms_delay_end(st.prealarm.since_ms, t->prealarm_lead_ms));
 	SMARTBMS_TIMER(!st.discharge_ok && st.discharge_high.running, "discharge-qualify",
 		       smartbms_delay_end(st.discharge_high.since_ms, t->discharge_qualify_ms));

@@ -38,7 +38,6 @@ const struct smartbms_tunables smartbms_tunables = {
 	.prealarm_blink_ms	= 1000,
 	.discharge_qualify_ms	= 1000,
 	.sc_retry_ms		= 10000,
-	.sc_latch_trips		= 3,
 	.sc_latch_window_ms	= 60000,
 	.lost_ms		= 60000,
 	.lost_band_min_uv	= 12000000,
@@ -304,10 +303,13 @@ static void smartbms_alternator_supervise(struct smartbms_state *st,
 	}
 }
 
-/* Rule 3: charge-limit lock-out and its 0.5 V / 10 s release. */
+/*
+ * Rule 3: charge-limit lock-out and its 0.5 V / 10 s release.  Any reading
+ * may start it; only trusted ones count toward its release.
+ */
 static void smartbms_lockout(struct smartbms_state *st,
 			     const struct smartbms_settings *set,
-			     const struct smartbms_inputs *in)
+			     const struct smartbms_inputs *in, bool trusted)
 {
 	const struct smartbms_tunables *t = &smartbms_tunables;
 	s64 release = (s64)set->charge_limit_uv - t->lockout_hysteresis_uv;
@@ -326,7 +328,7 @@ static void smartbms_lockout(struct smartbms_state *st,
 		st->lockout_release.running = false;
 	}
 	if (st->lockout) {
-		smartbms_timer_track(&st->lockout_release, bat <= release, now);
+		smartbms_timer_track(&st->lockout_release, trusted && bat <= release, now);
 		if (smartbms_timer_held(&st->lockout_release, now, t->lockout_release_ms)) {
 			st->lockout = false;
 			st->lockout_release.running = false;
@@ -334,47 +336,45 @@ static void smartbms_lockout(struct smartbms_state *st,
 	}
 }
 
-/* Rule 6: BMS over-temperature at two levels, each with its release. */
+/*
+ * Rule 6: BMS over-temperature at two levels, each with its release.  A
+ * trip in force is never released by a loss of trust or a missing reading
+ * (rule 13): any reading at a trip level trips, since taking away is always
+ * safe, but only a trusted one releases, and an unreadable one does
+ * neither.
+ */
 static void smartbms_temperature(struct smartbms_state *st,
-				 const struct smartbms_inputs *in)
+				 const struct smartbms_inputs *in, bool trusted)
 {
 	const struct smartbms_tunables *t = &smartbms_tunables;
 	s32 temp;
 
-	/* An unreadable temperature neither trips nor releases. */
 	if (!smartbms_ok(in, SMARTBMS_MEAS_TEMP_MC))
 		return;
 
 	temp = in->meas[SMARTBMS_MEAS_TEMP_MC];
 	if (temp >= t->ot_charge_trip_mc)
 		st->ot_charge = true;
-	else if (temp < t->ot_charge_release_mc)
+	else if (trusted && temp < t->ot_charge_release_mc)
 		st->ot_charge = false;
 	if (temp >= t->ot_discharge_trip_mc)
 		st->ot_discharge = true;
-	else if (temp < t->ot_discharge_release_mc)
+	else if (trusted && temp < t->ot_discharge_release_mc)
 		st->ot_discharge = false;
 }
 
-/* Did the battery's own pre-alarm come before discharge-allowed fell? */
-static bool smartbms_battery_first(const struct smartbms_state *st, u32 lines,
-				   u64 now)
-{
-	if (st->discharge_low.running)
-		return st->battery_first;
-	return (lines & BIT(SMARTBMS_IN_BATTERY_PREALARM)) &&
-	       st->battery_prealarm.running && st->battery_prealarm.since_ms < now;
-}
-
-/* Must discharge stop now that discharge-allowed is low? (rule 7) */
+/*
+ * Must discharge stop now? (rule 7)  Only once discharge-allowed is low and
+ * the pre-alarm has been active for the whole lead: the manual promises the
+ * pre-alarm at least 30 s before the load disconnect, whatever raised it.
+ * A battery pre-alarm raised 30 s or more before discharge-allowed falls
+ * means at once; one raised 5 s before means 25 s after the fall.
+ */
 static bool smartbms_discharge_stops(const struct smartbms_state *st, u32 lines,
 				     u64 now)
 {
-	const struct smartbms_tunables *t = &smartbms_tunables;
-
 	return !(lines & BIT(SMARTBMS_IN_DISCHARGE_ALLOWED)) &&
-	       (smartbms_battery_first(st, lines, now) ||
-		smartbms_timer_held(&st->prealarm, now, t->prealarm_lead_ms));
+	       smartbms_timer_held(&st->prealarm, now, smartbms_tunables.prealarm_lead_ms);
 }
 
 /* Rule 7: the pre-alarm and the 30 s rule for discharge permission. */
@@ -384,8 +384,6 @@ static void smartbms_prealarm(struct smartbms_state *st, u32 lines, u64 now)
 	bool low = !(lines & BIT(SMARTBMS_IN_DISCHARGE_ALLOWED));
 	bool battery = lines & BIT(SMARTBMS_IN_BATTERY_PREALARM);
 
-	st->battery_first = smartbms_battery_first(st, lines, now);
-	smartbms_timer_track(&st->battery_prealarm, battery, now);
 	smartbms_timer_track(&st->prealarm, battery || low, now);
 
 	if (st->discharge_ok && smartbms_discharge_stops(st, lines, now))
@@ -394,7 +392,6 @@ static void smartbms_prealarm(struct smartbms_state *st, u32 lines, u64 now)
 	if (!st->discharge_ok && low)
 		st->undervoltage = true;
 
-	smartbms_timer_track(&st->discharge_low, low, now);
 	smartbms_timer_track(&st->discharge_high, !low, now);
 	if (!st->discharge_ok &&
 	    smartbms_timer_held(&st->discharge_high, now, t->discharge_qualify_ms)) {
@@ -438,7 +435,7 @@ static void smartbms_short_circuit(struct smartbms_state *st, bool on, u32 lines
 
 	st->sc_trip = true;
 	st->sc_trip_ms = now;
-	if (n >= t->sc_latch_trips)
+	if (n >= SMARTBMS_SC_LATCH_TRIPS)
 		st->sc_latched = true;
 }
 
@@ -461,6 +458,23 @@ static bool smartbms_lines_lost(struct smartbms_state *st, u32 lines,
 
 	return smartbms_timer_held(&st->lines_lost, now, t->lost_ms) ||
 	       smartbms_timer_held(&st->prealarm_implausible, now, t->lost_ms);
+}
+
+/* POWER_SUPPLY_HEALTH_* from the codes and trips in force, worst first. */
+static int smartbms_health(const struct smartbms_state *st)
+{
+	u32 c = st->codes;
+
+	if (c & BIT(SMARTBMS_CODE_E_B30))
+		return POWER_SUPPLY_HEALTH_CALIBRATION_REQUIRED;
+	if (c & (BIT(SMARTBMS_CODE_E_B31) | BIT(SMARTBMS_CODE_E_B32) |
+		 BIT(SMARTBMS_CODE_E_B33)))
+		return POWER_SUPPLY_HEALTH_UNSPEC_FAILURE;
+	if (c & BIT(SMARTBMS_CODE_A_B15))
+		return POWER_SUPPLY_HEALTH_OVERHEAT;
+	if ((c & BIT(SMARTBMS_CODE_A_A12)) || st->alt_trip)
+		return POWER_SUPPLY_HEALTH_OVERCURRENT;
+	return POWER_SUPPLY_HEALTH_GOOD;
 }
 
 static void smartbms_power_supply_state(struct smartbms_state *st,
@@ -486,17 +500,7 @@ static void smartbms_power_supply_state(struct smartbms_state *st,
 	else
 		st->status = POWER_SUPPLY_STATUS_UNKNOWN;
 
-	if (c & BIT(SMARTBMS_CODE_E_B30))
-		st->health = POWER_SUPPLY_HEALTH_CALIBRATION_REQUIRED;
-	else if (c & (BIT(SMARTBMS_CODE_E_B31) | BIT(SMARTBMS_CODE_E_B32) |
-		      BIT(SMARTBMS_CODE_E_B33)))
-		st->health = POWER_SUPPLY_HEALTH_UNSPEC_FAILURE;
-	else if (c & BIT(SMARTBMS_CODE_A_B15))
-		st->health = POWER_SUPPLY_HEALTH_OVERHEAT;
-	else if ((c & BIT(SMARTBMS_CODE_A_A12)) || st->alt_trip)
-		st->health = POWER_SUPPLY_HEALTH_OVERCURRENT;
-	else
-		st->health = POWER_SUPPLY_HEALTH_GOOD;
+	st->health = smartbms_health(st);
 
 	if (!smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV))
 		st->capacity_level = POWER_SUPPLY_CAPACITY_LEVEL_UNKNOWN;
@@ -582,18 +586,40 @@ static u64 smartbms_next(const struct smartbms_state *st,
 	return next;
 }
 
-/* Rule 10, "switch everything off": suspend protection, forget it all. */
+/*
+ * Rule 10, "switch everything off": every output off, protection suspended.
+ * What the rules learnt from samples (qualifications, the delays that need
+ * samples to run) is forgotten and has to be earned again afterwards; the
+ * trips in force and their own clocks are kept, so that toggling the remote
+ * input lifts no over-temperature, lock-out, short-circuit or alternator
+ * trip (cycling ON still clears the short-circuit latch, rule 11).  Their
+ * codes stay shown.
+ */
 static void smartbms_suspend(struct smartbms_state *st, u32 codes, u64 now)
 {
+	struct smartbms_state kept = *st;
+
 	smartbms_engine_init(st);
+	st->alt_trip = kept.alt_trip;
+	st->alt_trip_ms = kept.alt_trip_ms;
+	st->lockout = kept.lockout;
+	st->ot_charge = kept.ot_charge;
+	st->ot_discharge = kept.ot_discharge;
+	st->sc_trip = kept.sc_trip;
+	st->sc_latched = kept.sc_latched;
+	st->sc_trip_ms = kept.sc_trip_ms;
+	memcpy(st->sc_trips, kept.sc_trips, sizeof(st->sc_trips));
+	st->sc_count = kept.sc_count;
+
 	st->started = true;
 	st->suspended = true;
 	st->codes = codes & SMARTBMS_CODES_STORED;
+	if (st->sc_trip || st->sc_latched)
+		st->codes |= BIT(SMARTBMS_CODE_A_A12);
+	if (st->ot_charge || st->ot_discharge)
+		st->codes |= BIT(SMARTBMS_CODE_A_B15);
 	st->status = POWER_SUPPLY_STATUS_NOT_CHARGING;
-	st->health = codes & BIT(SMARTBMS_CODE_E_B30) ?
-		     POWER_SUPPLY_HEALTH_CALIBRATION_REQUIRED :
-		     codes ? POWER_SUPPLY_HEALTH_UNSPEC_FAILURE :
-			     POWER_SUPPLY_HEALTH_GOOD;
+	st->health = smartbms_health(st);
 	st->next_ms = now + smartbms_tunables.sample_slow_ms;
 }
 
@@ -618,6 +644,7 @@ void smartbms_engine_step(struct smartbms_state *st,
 	bool bat_ok = smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV);
 	bool charge_allowed = lines & BIT(SMARTBMS_IN_CHARGE_ALLOWED);
 	u64 now = in->now_ms;
+	bool temp_ok = smartbms_ok(in, SMARTBMS_MEAS_TEMP_MC);
 	bool trusted, sc, alt_flow, charge, blink;
 	u32 codes = 0, out = 0;
 
@@ -638,36 +665,45 @@ void smartbms_engine_step(struct smartbms_state *st,
 
 	if (smartbms_adc_failed(st, in))
 		codes |= BIT(SMARTBMS_CODE_E_B33);
+	trusted = !(codes & SMARTBMS_CODES_UNTRUSTED);
 	smartbms_alternator_qualify(st, in);
 	smartbms_alternator_supervise(st, set, in);
-	smartbms_lockout(st, set, in);
-	smartbms_temperature(st, in);
+	smartbms_lockout(st, set, in, trusted);
+	smartbms_temperature(st, in, trusted);
 	smartbms_prealarm(st, lines, now);
 	if (smartbms_lines_lost(st, lines, in))
 		codes |= BIT(SMARTBMS_CODE_E_B32);
 
-	trusted = !(codes & SMARTBMS_CODES_UNTRUSTED);
 	sc = st->sc_trip || st->sc_latched;
 
 	/* Rule 1: the alternator port, one-way only. */
 	alt_flow = bat_ok && smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UV) &&
 		   in->meas[SMARTBMS_MEAS_ALTERNATOR_UV] > in->meas[SMARTBMS_MEAS_BATTERY_UV];
-	/* What both power ports need to charge (rules 1, 3, 4, 6, 13). */
-	charge = charge_allowed && !st->lockout && !st->ot_charge && trusted && bat_ok;
+	/*
+	 * What both power ports need to charge (rules 1, 3, 4, 6, 13): a BMS
+	 * that cannot read the battery or its own temperature, or cannot trust
+	 * what it reads, lets nothing charge.
+	 */
+	charge = charge_allowed && !st->lockout && !st->ot_charge && trusted && bat_ok &&
+		 temp_ok;
 
 	if (charge && st->alt_qualified && alt_flow && !st->alt_trip)
 		out |= BIT(SMARTBMS_OUT_ALTERNATOR);
 	/* Rule 4. */
 	if (charge && !sc)
 		out |= BIT(SMARTBMS_OUT_SYSTEM_CHARGE);
-	/* Rule 5; with untrusted measurements only the battery lines count. */
-	if (st->discharge_ok && !sc && (!trusted || !st->ot_discharge))
+	/*
+	 * Rule 5.  Untrusted or missing measurements start no trip of their
+	 * own here, but release none either: an over-temperature in force
+	 * holds (rules 6 and 13).
+	 */
+	if (st->discharge_ok && !sc && !st->ot_discharge)
 		out |= BIT(SMARTBMS_OUT_SYSTEM_DISCHARGE);
 	/* Rule 9. */
 	if (st->discharge_ok)
 		out |= BIT(SMARTBMS_OUT_LOAD_DISCONNECT);
 	/* Rule 8: not the charge limit, but a BMS that cannot measure says no. */
-	if (charge_allowed && !st->ot_charge && trusted)
+	if (charge_allowed && !st->ot_charge && trusted && temp_ok)
 		out |= BIT(SMARTBMS_OUT_CHARGE_DISCONNECT);
 	/* Rule 7: steady, or 1 s on / 1 s off. */
 	blink = set->prealarm_output == SMARTBMS_PREALARM_INTERMITTENT &&

@@ -210,6 +210,14 @@ struct smartbms_inputs {
 	bool settings_bad;
 };
 
+/*
+ * Short-circuit trips within &smartbms_tunables.sc_latch_window_ms that
+ * latch (rule 11).  A constant rather than a tunable, because it also sizes
+ * the trip history &smartbms_state.sc_trips: a count larger than the
+ * history could never be reached, and the latch would silently never come.
+ */
+#define SMARTBMS_SC_LATCH_TRIPS		3
+
 /**
  * struct smartbms_timer - how long a condition has held
  * @since_ms: when it started to hold
@@ -243,17 +251,14 @@ struct smartbms_timer {
  * @lockout_release: the battery is at or below the release level
  * @ot_charge: over-temperature, first level (charging stops)
  * @ot_discharge: over-temperature, second level (discharging stops too)
- * @battery_prealarm: the battery's own pre-alarm is active
- * @battery_first: the battery's pre-alarm preceded discharge-allowed going low
- * @discharge_low: discharge-allowed is low
  * @discharge_high: discharge-allowed is high
- * @prealarm: the pre-alarm is active
+ * @prealarm: the pre-alarm is active (whatever raised it): the lead runs
  * @discharge_ok: discharge is permitted (rule 7)
  * @undervoltage: discharge is stopped by the battery's line (A-B11)
  * @sc_trip: the short-circuit protection has opened System+
  * @sc_latched: ... and latched after repeated trips
  * @sc_trip_ms: when it last tripped
- * @sc_trips: times of the recent trips, oldest first
+ * @sc_trips: times of the recent trips, oldest first; as many as latch
  * @sc_count: number of valid entries in @sc_trips
  * @lines_lost: both battery lines low in the normal voltage band
  * @prealarm_implausible: battery pre-alarm active well above its level
@@ -280,9 +285,6 @@ struct smartbms_state {
 	struct smartbms_timer lockout_release;
 	bool ot_charge;
 	bool ot_discharge;
-	struct smartbms_timer battery_prealarm;
-	bool battery_first;
-	struct smartbms_timer discharge_low;
 	struct smartbms_timer discharge_high;
 	struct smartbms_timer prealarm;
 	bool discharge_ok;
@@ -290,7 +292,7 @@ struct smartbms_state {
 	bool sc_trip;
 	bool sc_latched;
 	u64 sc_trip_ms;
-	u64 sc_trips[3];
+	u64 sc_trips[SMARTBMS_SC_LATCH_TRIPS];
 	unsigned int sc_count;
 	struct smartbms_timer lines_lost;
 	struct smartbms_timer prealarm_implausible;
@@ -315,8 +317,7 @@ struct smartbms_state {
  * @prealarm_blink_ms: intermittent pre-alarm on and off time
  * @discharge_qualify_ms: discharge-allowed high time to permit discharge
  * @sc_retry_ms: time after a short-circuit trip before retrying (rule 11)
- * @sc_latch_trips: trips within @sc_latch_window_ms that latch
- * @sc_latch_window_ms: window for @sc_latch_trips
+ * @sc_latch_window_ms: window for SMARTBMS_SC_LATCH_TRIPS trips to latch
  * @lost_ms: time before lost lines raise E-B32 (rule 12)
  * @lost_band_min_uv: lower end of the normal battery voltage band
  * @lost_band_max_uv: upper end of the normal battery voltage band
@@ -347,7 +348,6 @@ struct smartbms_tunables {
 	u32 prealarm_blink_ms;
 	u32 discharge_qualify_ms;
 	u32 sc_retry_ms;
-	u32 sc_latch_trips;
 	u32 sc_latch_window_ms;
 	u32 lost_ms;
 	u32 lost_band_min_uv;
