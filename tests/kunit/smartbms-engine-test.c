@@ -2068,6 +2068,733 @@ static void short_circuit_latch_window(struct kunit *test)
 	}
 }
 
+/* ---- the timed rules: edges in the orders the manual leaves open ---- */
+
+/*
+ * Each case places the edges of one timed rule in an order or a spacing
+ * the manual does not spell out, and its description says the outcome the
+ * manual implies.  A case is a list of events, in milliseconds from its
+ * start: what is set at t is in the sample at t; a check at t looks at
+ * that sample, a check from t to u at every sample in between, u itself
+ * included.  Between the events' times the BMS is sampled every 100 ms,
+ * and no sample may see the fast path drop what the step keeps.
+ */
+
+#define LOADS		(OUT(LOAD_DISCONNECT) | OUT(SYSTEM_DISCHARGE))
+#define SYSTEM_FETS	(OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE))
+#define CHARGING	(OUT(SYSTEM_CHARGE) | OUT(CHARGE_DISCONNECT))
+
+enum edge_op {
+	EDGE_END,
+	EDGE_LINE,		/* @what: IN() bits, @val: the level */
+	EDGE_MEAS,		/* @what: enum smartbms_meas, @val: the value */
+	EDGE_UNREADABLE,	/* @what: enum smartbms_meas, @val: unreadable */
+	EDGE_LIMIT,		/* @val: the charge limit */
+	EDGE_USAGE,		/* @val: enum smartbms_prealarm_usage */
+	EDGE_SOFT_SWITCH,	/* @val: on */
+	EDGE_CLEAR,		/* what the clear file does */
+	EDGE_PULSE,		/* @what: IN() bits active in this one sample */
+	EDGE_OUTPUTS,		/* check from @at to @until: @what all on (@val) or off */
+	EDGE_CODES,		/* check at @at: @what all shown (@val) or not */
+};
+
+/**
+ * struct edge - one event of a case
+ * @at: when, in ms from the start of the case
+ * @until: for a check of the outputs, the last millisecond it holds
+ * @op: what happens
+ * @what: the lines, measurement, outputs or codes concerned
+ * @val: the level or value; for a check, whether @what is on
+ */
+struct edge {
+	u32 at;
+	u32 until;
+	enum edge_op op;
+	u32 what;
+	s32 val;
+};
+
+#define SET_LINE(t, l, v)	{ .at = (t), .op = EDGE_LINE, .what = IN(l), .val = (v) }
+#define SET_MEAS(t, m, v)	{ .at = (t), .op = EDGE_MEAS, .what = SMARTBMS_MEAS_##m, \
+				  .val = (v) }
+#define SET_UNREADABLE(t, m, v)	{ .at = (t), .op = EDGE_UNREADABLE, .what = SMARTBMS_MEAS_##m, \
+				  .val = (v) }
+#define SET_LIMIT(t, uv)	{ .at = (t), .op = EDGE_LIMIT, .val = (uv) }
+#define SET_USAGE(t, u)		{ .at = (t), .op = EDGE_USAGE, .val = SMARTBMS_PREALARM_##u }
+#define SET_SOFT_SWITCH(t, v)	{ .at = (t), .op = EDGE_SOFT_SWITCH, .val = (v) }
+#define DO_CLEAR(t)		{ .at = (t), .op = EDGE_CLEAR }
+#define DO_SHORT(t)		{ .at = (t), .op = EDGE_PULSE, .what = IN(SHORT_CIRCUIT) }
+#define WANT_ON(t, u, o)	{ .at = (t), .until = (u), .op = EDGE_OUTPUTS, .what = (o), \
+				  .val = 1 }
+#define WANT_OFF(t, u, o)	{ .at = (t), .until = (u), .op = EDGE_OUTPUTS, .what = (o) }
+#define WANT_CODE(t, c, on)	{ .at = (t), .op = EDGE_CODES, .what = CODE(c), .val = (on) }
+
+enum edge_start {
+	START_REST,		/* at rest, the battery at 12.8 V */
+	START_LOCKOUT,		/* the 14.2 V charge limit reached: lock-out */
+	START_UNDERVOLTAGE,	/* discharge stopped by discharge-allowed low (A-B11) */
+};
+
+#define EDGE_EVENTS	20
+
+/**
+ * struct edge_case - one order of a timed rule's edges
+ * @desc: the order, and the outcome the manual implies
+ * @start: the state the case starts from
+ * @ev: the events, up to the first %EDGE_END
+ */
+struct edge_case {
+	const char *desc;
+	enum edge_start start;
+	struct edge ev[EDGE_EVENTS];
+};
+
+static void edge_apply(struct bms *b, const struct edge *e)
+{
+	switch (e->op) {
+	case EDGE_LINE:
+		bms_line(b, e->what, e->val);
+		break;
+	case EDGE_MEAS:
+		bms_set(b, e->what, e->val);
+		break;
+	case EDGE_UNREADABLE:
+		if (e->val)
+			b->in.meas_ok &= ~BIT(e->what);
+		else
+			b->in.meas_ok |= BIT(e->what);
+		break;
+	case EDGE_LIMIT:
+		b->set.charge_limit_uv = e->val;
+		break;
+	case EDGE_USAGE:
+		b->set.prealarm_usage = e->val;
+		break;
+	case EDGE_SOFT_SWITCH:
+		b->set.soft_switch = e->val;
+		break;
+	case EDGE_CLEAR:
+		smartbms_engine_clear(&b->st);
+		break;
+	case EDGE_PULSE:
+		bms_line(b, e->what, true);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The shared runner: every sample from the start to the last event. */
+static void edges_run(struct kunit *test, struct bms *b, const struct edge *ev)
+{
+	u64 t0 = b->in.now_ms;
+	u32 t = 0, next, fast, pulse, got, last;
+	const struct edge *e;
+	bool more;
+
+	for (;;) {
+		pulse = 0;
+		for (e = ev; e->op; e++) {
+			if (e->op >= EDGE_OUTPUTS || e->at != t)
+				continue;
+			edge_apply(b, e);
+			if (e->op == EDGE_PULSE)
+				pulse |= e->what;
+		}
+		b->in.now_ms = t0 + t;
+		fast = smartbms_engine_fast_trip(&b->st, &b->set, &b->in);
+		bms_step(b);
+		bms_line(b, pulse, false);
+		KUNIT_EXPECT_EQ_MSG(test, fast & b->st.outputs, 0,
+				    "at %u ms: the fast path dropped what the step keeps", t);
+
+		next = t + 100;
+		more = false;
+		for (e = ev; e->op; e++) {
+			last = e->op == EDGE_OUTPUTS ? e->until : e->at;
+			if (e->op >= EDGE_OUTPUTS && e->at <= t && t <= last) {
+				got = e->op == EDGE_CODES ? b->st.codes : b->st.outputs;
+				KUNIT_EXPECT_EQ_MSG(test, got & e->what, e->val ? e->what : 0,
+						    "at %u ms: %s %#x", t, e->op == EDGE_CODES ?
+						    "codes" : "outputs", got);
+			}
+			if (last > t) {
+				next = min(next, e->at > t ? e->at : last);
+				more = true;
+			}
+		}
+		if (!more || test->status == KUNIT_FAILURE)
+			break;
+		t = next;
+	}
+}
+
+static void edges_case(struct kunit *test)
+{
+	const struct edge_case *p = test->param_value;
+	struct bms b;
+
+	KUNIT_EXPECT_LT(test, strlen(p->desc), (size_t)KUNIT_PARAM_DESC_SIZE);
+	bms_init(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(12800));
+	bms_settle(&b);
+	switch (p->start) {
+	case START_LOCKOUT:
+		bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(14200));
+		bms_run(&b, 100);
+		KUNIT_ASSERT_FALSE(test, on(&b, OUT(SYSTEM_CHARGE)));
+		break;
+	case START_UNDERVOLTAGE:
+		bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+		bms_step(&b);
+		bms_run(&b, DELAY(30000));
+		KUNIT_ASSERT_TRUE(test, code(&b, CODE(A_B11)));
+		break;
+	default:
+		break;
+	}
+	b.in.now_ms += 100;
+	edges_run(test, &b, p->ev);
+}
+
+/* Rule 3, from a lock-out at the 14.2 V limit: its release level is 13.7 V. */
+static const struct edge_case lockout_edge_cases[] = {
+	{ "above the release level at 9.9 s restarts the 10 s: released at 20.001 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_MEAS(9900, BATTERY_UV, MV(13700) + 1),
+		SET_MEAS(10000, BATTERY_UV, MV(13700)),
+		WANT_OFF(0, 20000, OUT(SYSTEM_CHARGE)),
+		WANT_ON(20001, 21000, OUT(SYSTEM_CHARGE)) } },
+	{ "above at 10.000 s, the 10 s not surely over, restarts them: released at 20.002 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_MEAS(10000, BATTERY_UV, MV(13700) + 1),
+		SET_MEAS(10001, BATTERY_UV, MV(13700)),
+		WANT_OFF(0, 20001, OUT(SYSTEM_CHARGE)),
+		WANT_ON(20002, 21000, OUT(SYSTEM_CHARGE)) } },
+	{ "the battery unreadable at 9.9 s restarts the 10 s: released at 20.001 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_UNREADABLE(9900, BATTERY_UV, true),
+		SET_UNREADABLE(10000, BATTERY_UV, false),
+		WANT_OFF(0, 20000, OUT(SYSTEM_CHARGE)),
+		WANT_ON(20001, 21000, OUT(SYSTEM_CHARGE)) } },
+	{ "dipping to 13.0 V and back to 13.7 V: below the release level all along, 10.001 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_MEAS(3000, BATTERY_UV, MV(13000)),
+		SET_MEAS(6000, BATTERY_UV, MV(13700)),
+		WANT_OFF(0, 10000, OUT(SYSTEM_CHARGE)),
+		WANT_ON(10001, 11000, OUT(SYSTEM_CHARGE)) } },
+	{ "above the release level at 9.5 s and 19.1 s: each restarts, released at 29.201 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_MEAS(9500, BATTERY_UV, MV(13710)),
+		SET_MEAS(9600, BATTERY_UV, MV(13700)),
+		SET_MEAS(19100, BATTERY_UV, MV(13710)),
+		SET_MEAS(19200, BATTERY_UV, MV(13700)),
+		WANT_OFF(0, 29200, OUT(SYSTEM_CHARGE)),
+		WANT_ON(29201, 30000, OUT(SYSTEM_CHARGE)) } },
+	{ "the limit reached again at 6 s: lock-out holds, 10 s from 6.1 s: released at 16.101 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_MEAS(6000, BATTERY_UV, MV(14200)),
+		SET_MEAS(6100, BATTERY_UV, MV(13700)),
+		WANT_OFF(0, 16100, OUT(SYSTEM_CHARGE)),
+		WANT_ON(16101, 17000, OUT(SYSTEM_CHARGE)) } },
+	{ "limit 14.0 V from 5 s: 13.7 V is above its release level, 10 s from 12 s: 22.001 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_LIMIT(5000, MV(14000)),
+		SET_MEAS(12000, BATTERY_UV, MV(13500)),
+		WANT_OFF(0, 22000, OUT(SYSTEM_CHARGE)),
+		WANT_ON(22001, 23000, OUT(SYSTEM_CHARGE)) } },
+	{ "limit 14.6 V from 5 s: 13.7 V is 0.5 V below either limit, released at 10.001 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_LIMIT(5000, MV(14600)),
+		WANT_OFF(0, 10000, OUT(SYSTEM_CHARGE)),
+		WANT_ON(10001, 11000, OUT(SYSTEM_CHARGE)) } },
+	{ "limit 13.7 V from 5 s, reached by the battery: 10 s from 13.2 V at 8 s: 18.001 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_LIMIT(5000, MV(13700)),
+		SET_MEAS(8000, BATTERY_UV, MV(13200)),
+		WANT_OFF(0, 18000, OUT(SYSTEM_CHARGE)),
+		WANT_ON(18001, 19000, OUT(SYSTEM_CHARGE)) } },
+	{ "reference out (E-B33) 2 s to 17 s: untrusted samples do not count, 27.001 s",
+	  START_LOCKOUT, {
+		SET_MEAS(0, BATTERY_UV, MV(13700)),
+		SET_MEAS(2000, REFERENCE_UV, MV(2400)),
+		WANT_CODE(2000, E_B33, true),
+		SET_MEAS(17000, REFERENCE_UV, MV(2500)),
+		WANT_OFF(0, 27000, OUT(SYSTEM_CHARGE)),
+		WANT_ON(27001, 28000, OUT(SYSTEM_CHARGE)) } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(lockout_edge, lockout_edge_cases, desc);
+
+/* Rule 7, the 1 s re-permit, from discharge stopped by discharge-allowed. */
+static const struct edge_case repermit_edge_cases[] = {
+	{ "high 0.9 s, low 0.6 s, high: A-B11 and cut until 1 s after the last rise, 2.501 s",
+	  START_UNDERVOLTAGE, {
+		SET_LINE(0, DISCHARGE_ALLOWED, 1),
+		SET_LINE(900, DISCHARGE_ALLOWED, 0),
+		SET_LINE(1500, DISCHARGE_ALLOWED, 1),
+		WANT_OFF(0, 2500, LOADS),
+		WANT_CODE(2500, A_B11, true),
+		WANT_ON(2501, 3000, LOADS),
+		WANT_CODE(2501, A_B11, false) } },
+	{ "high for exactly 1.000 s, then low: 1 s is not surely over, discharge stays stopped",
+	  START_UNDERVOLTAGE, {
+		SET_LINE(0, DISCHARGE_ALLOWED, 1),
+		SET_LINE(1000, DISCHARGE_ALLOWED, 0),
+		WANT_OFF(0, 40000, LOADS),
+		WANT_CODE(40000, A_B11, true) } },
+	{ "high 1.1 s, then low: permitted at 1.001 s, then a fresh 30 s lead: cut at 31.101 s",
+	  START_UNDERVOLTAGE, {
+		SET_LINE(0, DISCHARGE_ALLOWED, 1),
+		SET_LINE(1100, DISCHARGE_ALLOWED, 0),
+		WANT_OFF(0, 1000, LOADS),
+		WANT_ON(1001, 31100, LOADS),
+		WANT_OFF(31101, 32000, LOADS) } },
+	{ "high 0.5 s, low 0.1 s, high 0.6 s, low 0.1 s, high: permitted at 2.301 s",
+	  START_UNDERVOLTAGE, {
+		SET_LINE(0, DISCHARGE_ALLOWED, 1),
+		SET_LINE(500, DISCHARGE_ALLOWED, 0),
+		SET_LINE(600, DISCHARGE_ALLOWED, 1),
+		SET_LINE(1200, DISCHARGE_ALLOWED, 0),
+		SET_LINE(1300, DISCHARGE_ALLOWED, 1),
+		WANT_OFF(0, 2300, LOADS),
+		WANT_ON(2301, 3000, LOADS) } },
+	{ "battery pre-alarm on throughout, high 1.5 s, then low: over 30 s of it, cut at once",
+	  START_UNDERVOLTAGE, {
+		SET_LINE(0, BATTERY_PREALARM, 1),
+		SET_LINE(5000, DISCHARGE_ALLOWED, 1),
+		SET_LINE(6500, DISCHARGE_ALLOWED, 0),
+		WANT_OFF(0, 6000, LOADS),
+		WANT_ON(6001, 6499, LOADS),
+		WANT_OFF(6500, 7000, LOADS) } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(repermit_edge, repermit_edge_cases, desc);
+
+/*
+ * Rule 7, the 30 s lead, in the orders the lead matrix below leaves out:
+ * a pre-alarm that clears restarts it, whatever raised it.
+ */
+static const struct edge_case prealarm_edge_cases[] = {
+	{ "battery pre-alarm 0-10 s and from 20 s, discharge-allowed low at 25 s: cut at 50.001 s",
+	  START_REST, {
+		SET_LINE(0, BATTERY_PREALARM, 1),
+		SET_LINE(10000, BATTERY_PREALARM, 0),
+		SET_LINE(20000, BATTERY_PREALARM, 1),
+		SET_LINE(25000, DISCHARGE_ALLOWED, 0),
+		WANT_OFF(10000, 10000, OUT(PREALARM)),
+		WANT_ON(0, 50000, LOADS),
+		WANT_OFF(50001, 51000, LOADS),
+		WANT_CODE(50001, A_B11, true) } },
+	{ "battery pre-alarm off for one sample at 29 s, discharge-allowed low 29.5 s: 59.101 s",
+	  START_REST, {
+		SET_LINE(0, BATTERY_PREALARM, 1),
+		SET_LINE(29000, BATTERY_PREALARM, 0),
+		SET_LINE(29100, BATTERY_PREALARM, 1),
+		SET_LINE(29500, DISCHARGE_ALLOWED, 0),
+		WANT_ON(0, 59100, LOADS),
+		WANT_OFF(59101, 60000, LOADS) } },
+	{ "discharge-allowed low, high 10 s to 10.5 s: the pre-alarm restarts, cut at 40.501 s",
+	  START_REST, {
+		SET_LINE(0, DISCHARGE_ALLOWED, 0),
+		SET_LINE(10000, DISCHARGE_ALLOWED, 1),
+		SET_LINE(10500, DISCHARGE_ALLOWED, 0),
+		WANT_ON(0, 40500, LOADS),
+		WANT_OFF(40501, 41000, LOADS) } },
+	{ "battery pre-alarm from 0, discharge-allowed low at 10 s, high 15-15.5 s: 30.001 s",
+	  START_REST, {
+		SET_LINE(0, BATTERY_PREALARM, 1),
+		SET_LINE(10000, DISCHARGE_ALLOWED, 0),
+		SET_LINE(15000, DISCHARGE_ALLOWED, 1),
+		SET_LINE(15500, DISCHARGE_ALLOWED, 0),
+		WANT_ON(0, 30000, LOADS | OUT(PREALARM)),
+		WANT_OFF(30001, 31000, LOADS) } },
+	{ "battery pre-alarm 40 s ahead: cut at the drop; high 0.5 s and low again: still cut",
+	  START_REST, {
+		SET_LINE(0, BATTERY_PREALARM, 1),
+		SET_LINE(40000, DISCHARGE_ALLOWED, 0),
+		SET_LINE(45000, DISCHARGE_ALLOWED, 1),
+		SET_LINE(45500, DISCHARGE_ALLOWED, 0),
+		WANT_ON(0, 39999, LOADS),
+		WANT_OFF(40000, 80000, LOADS) } },
+	{ "battery line from 0 s, 'not available' till 20 s, discharge-allowed low 10 s: 40.001 s",
+	  START_REST, {
+		SET_USAGE(0, NOT_AVAILABLE),
+		SET_LINE(0, BATTERY_PREALARM, 1),
+		SET_LINE(10000, DISCHARGE_ALLOWED, 0),
+		SET_USAGE(20000, USE),
+		WANT_OFF(0, 9999, OUT(PREALARM)),
+		WANT_ON(10000, 40000, LOADS | OUT(PREALARM)),
+		WANT_OFF(40001, 41000, LOADS) } },
+	{ "battery pre-alarm from 0 s, 'not available' from 20 s, low at 25 s: cut at 55.001 s",
+	  START_REST, {
+		SET_LINE(0, BATTERY_PREALARM, 1),
+		SET_USAGE(20000, NOT_AVAILABLE),
+		SET_LINE(25000, DISCHARGE_ALLOWED, 0),
+		WANT_ON(0, 19999, OUT(PREALARM)),
+		WANT_OFF(20000, 24999, OUT(PREALARM)),
+		WANT_ON(0, 55000, LOADS),
+		WANT_OFF(55001, 56000, LOADS) } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(prealarm_edge, prealarm_edge_cases, desc);
+
+/* Rule 11: the 10 s retry and the latch after 3 trips within 60 s. */
+static const struct edge_case short_circuit_edge_cases[] = {
+	{ "a short held from 0 s trips at each retry, each counts: latched at 20.002 s",
+	  START_REST, {
+		SET_LINE(0, SHORT_CIRCUIT, 1),
+		WANT_CODE(10001, A_A12, true),
+		WANT_CODE(20002, A_A12, true),
+		SET_LINE(25000, SHORT_CIRCUIT, 0),
+		WANT_OFF(0, 90000, SYSTEM_FETS),
+		WANT_CODE(90000, A_A12, true) } },
+	{ "shorts at 0, 10.000, 20.000 s: the 10 s one is in the retry wait, uncounted: no latch",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(10000), DO_SHORT(20000),
+		WANT_OFF(0, 10000, SYSTEM_FETS),
+		WANT_ON(10001, 19999, SYSTEM_FETS),
+		WANT_OFF(20000, 30000, SYSTEM_FETS),
+		WANT_ON(30001, 31000, SYSTEM_FETS),
+		WANT_CODE(30001, A_A12, false) } },
+	{ "shorts at 0, 10.001, 20.002 s, each at a retry: three trips within 60 s latch",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(10001), DO_SHORT(20002),
+		WANT_OFF(0, 90000, SYSTEM_FETS),
+		WANT_CODE(90000, A_A12, true) } },
+	{ "trips at 0, 30 and 61 s: the first has left the 60 s window at the third, no latch",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(30000), DO_SHORT(61000),
+		WANT_ON(10001, 29999, SYSTEM_FETS),
+		WANT_ON(40001, 60999, SYSTEM_FETS),
+		WANT_OFF(61000, 71000, SYSTEM_FETS),
+		WANT_ON(71001, 72000, SYSTEM_FETS) } },
+	{ "trips at 0, 30 and 60.000 s: all three within 60 s, latched",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(30000), DO_SHORT(60000),
+		WANT_OFF(60000, 120000, SYSTEM_FETS),
+		WANT_CODE(120000, A_A12, true) } },
+	{ "shorts at 3 s and 6 s, in the retry wait, neither count nor restart it",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(3000), DO_SHORT(6000), DO_SHORT(20000),
+		WANT_OFF(0, 10000, SYSTEM_FETS),
+		WANT_ON(10001, 19999, SYSTEM_FETS),
+		WANT_OFF(20000, 30000, SYSTEM_FETS),
+		WANT_ON(30001, 31000, SYSTEM_FETS) } },
+	{ "latched, soft switch cycled with the short still there: a first trip at once",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(10001), DO_SHORT(20002),
+		SET_LINE(25000, SHORT_CIRCUIT, 1),
+		SET_SOFT_SWITCH(35000, false),
+		SET_SOFT_SWITCH(35100, true),
+		SET_LINE(38000, SHORT_CIRCUIT, 0),
+		WANT_OFF(0, 45100, SYSTEM_FETS),
+		WANT_ON(45101, 46000, SYSTEM_FETS),
+		WANT_CODE(45101, A_A12, false) } },
+	{ "latched, remote input cycled with the short still there: a first trip at once",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(10001), DO_SHORT(20002),
+		SET_LINE(25000, SHORT_CIRCUIT, 1),
+		SET_LINE(35000, REMOTE, 0),
+		SET_LINE(35100, REMOTE, 1),
+		SET_LINE(38000, SHORT_CIRCUIT, 0),
+		WANT_OFF(0, 45100, SYSTEM_FETS),
+		WANT_ON(45101, 46000, SYSTEM_FETS),
+		WANT_CODE(45101, A_A12, false) } },
+	{ "latched, cleared with the short still there: a first trip at once, retry 10 s on",
+	  START_REST, {
+		DO_SHORT(0), DO_SHORT(10001), DO_SHORT(20002),
+		SET_LINE(25000, SHORT_CIRCUIT, 1),
+		DO_CLEAR(35000),
+		SET_LINE(38000, SHORT_CIRCUIT, 0),
+		WANT_OFF(0, 45000, SYSTEM_FETS),
+		WANT_ON(45001, 46000, SYSTEM_FETS),
+		WANT_CODE(45001, A_A12, false) } },
+	{ "soft switch cycled in a retry wait, not latched: the retry keeps its time, 10.001 s",
+	  START_REST, {
+		DO_SHORT(0),
+		SET_SOFT_SWITCH(3000, false),
+		SET_SOFT_SWITCH(3100, true),
+		WANT_OFF(0, 10000, SYSTEM_FETS),
+		WANT_ON(10001, 11000, SYSTEM_FETS) } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(short_circuit_edge, short_circuit_edge_cases, desc);
+
+/* Rule 6: 85 C (released below 75 C) and 95 C (released below 85 C). */
+static const struct edge_case overtemp_edge_cases[] = {
+	{ "84.999/85.000 C in turn: charging stops at the first 85 C, until below 75 C",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 84999), SET_MEAS(100, TEMP_MC, 85000),
+		SET_MEAS(200, TEMP_MC, 84999), SET_MEAS(300, TEMP_MC, 85000),
+		SET_MEAS(400, TEMP_MC, 84999), SET_MEAS(2000, TEMP_MC, 75000),
+		SET_MEAS(3000, TEMP_MC, 74999),
+		WANT_ON(0, 0, CHARGING),
+		WANT_OFF(100, 2999, CHARGING),
+		WANT_ON(3000, 4000, CHARGING),
+		WANT_ON(0, 4000, LOADS) } },
+	{ "75.000/74.999 C in turn after 85 C: released at the first 74.999 C, no new trip",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 85000), SET_MEAS(1000, TEMP_MC, 75000),
+		SET_MEAS(1100, TEMP_MC, 74999), SET_MEAS(1200, TEMP_MC, 75000),
+		SET_MEAS(1300, TEMP_MC, 74999), SET_MEAS(1400, TEMP_MC, 84999),
+		WANT_OFF(0, 1099, CHARGING),
+		WANT_ON(1100, 3000, CHARGING) } },
+	{ "94.999/95.000 C in turn: discharge stops at the first 95 C, until below 85 C",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 94999), SET_MEAS(100, TEMP_MC, 95000),
+		SET_MEAS(200, TEMP_MC, 94999), SET_MEAS(300, TEMP_MC, 95000),
+		SET_MEAS(400, TEMP_MC, 85000), SET_MEAS(500, TEMP_MC, 84999),
+		WANT_ON(0, 0, OUT(SYSTEM_DISCHARGE)),
+		WANT_OFF(100, 499, OUT(SYSTEM_DISCHARGE)),
+		WANT_ON(500, 1000, OUT(SYSTEM_DISCHARGE)),
+		WANT_OFF(0, 1000, CHARGING),
+		WANT_ON(0, 1000, OUT(LOAD_DISCONNECT)) } },
+	{ "85.000/84.999 C in turn after 95 C: discharge back at 84.999 C, charging still off",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 95000), SET_MEAS(100, TEMP_MC, 85000),
+		SET_MEAS(200, TEMP_MC, 84999), SET_MEAS(300, TEMP_MC, 85000),
+		SET_MEAS(400, TEMP_MC, 94999),
+		WANT_OFF(0, 199, OUT(SYSTEM_DISCHARGE)),
+		WANT_ON(200, 1000, OUT(SYSTEM_DISCHARGE)),
+		WANT_OFF(0, 1000, CHARGING) } },
+	{ "96 C to 70 C at once: both levels release in the same sample",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 96000), SET_MEAS(1000, TEMP_MC, 70000),
+		WANT_OFF(0, 999, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_CODE(999, A_B15, true),
+		WANT_ON(1000, 2000, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_CODE(1000, A_B15, false) } },
+	{ "96 C to 80 C at once: discharge back, charging off until below 75 C",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 96000), SET_MEAS(1000, TEMP_MC, 80000),
+		WANT_OFF(0, 999, OUT(SYSTEM_DISCHARGE)),
+		WANT_ON(1000, 2000, OUT(SYSTEM_DISCHARGE)),
+		WANT_OFF(0, 2000, CHARGING),
+		WANT_CODE(2000, A_B15, true) } },
+	{ "70 C to 96 C at once: both levels trip in the same sample",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 70000), SET_MEAS(1000, TEMP_MC, 96000),
+		WANT_ON(0, 999, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_OFF(1000, 2000, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_ON(0, 2000, OUT(LOAD_DISCONNECT)) } },
+	{ "temperature unreadable for 3 samples at 96 C: both trips hold; 25 C releases both",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 96000),
+		SET_UNREADABLE(1000, TEMP_MC, true),
+		SET_UNREADABLE(1300, TEMP_MC, false), SET_MEAS(1300, TEMP_MC, 25000),
+		WANT_OFF(0, 1200, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_CODE(1200, A_B15, true),
+		WANT_CODE(1200, E_B33, false),
+		WANT_ON(1300, 2000, CHARGING | OUT(SYSTEM_DISCHARGE)) } },
+	{ "temperature unreadable 10 s at 96 C, E-B33 after 5 samples: both trips hold",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 96000),
+		SET_UNREADABLE(1000, TEMP_MC, true),
+		WANT_CODE(2000, E_B33, true),
+		WANT_CODE(10000, A_B15, true),
+		SET_UNREADABLE(11000, TEMP_MC, false), SET_MEAS(11000, TEMP_MC, 90000),
+		SET_MEAS(12000, TEMP_MC, 84000),
+		WANT_OFF(0, 11999, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_ON(12000, 13000, OUT(SYSTEM_DISCHARGE)),
+		WANT_OFF(12000, 13000, CHARGING) } },
+	{ "reference out (E-B33) at 96 C, temperature reading 25 C: no release until it is back",
+	  START_REST, {
+		SET_MEAS(0, TEMP_MC, 96000),
+		SET_MEAS(1000, REFERENCE_UV, MV(2400)), SET_MEAS(1000, TEMP_MC, 25000),
+		WANT_CODE(1000, E_B33, true),
+		WANT_CODE(4999, A_B15, true),
+		SET_MEAS(5000, REFERENCE_UV, MV(2500)),
+		WANT_OFF(0, 4999, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_ON(5000, 6000, CHARGING | OUT(SYSTEM_DISCHARGE)),
+		WANT_CODE(5000, A_B15, false) } },
+};
+
+KUNIT_ARRAY_PARAM_DESC(overtemp_edge, overtemp_edge_cases, desc);
+
+/* One case function per table, so that each has its own name in the results. */
+static void lockout_release_edges(struct kunit *test)
+{
+	edges_case(test);
+}
+
+static void discharge_repermit_edges(struct kunit *test)
+{
+	edges_case(test);
+}
+
+static void prealarm_restart_edges(struct kunit *test)
+{
+	edges_case(test);
+}
+
+static void short_circuit_edges(struct kunit *test)
+{
+	edges_case(test);
+}
+
+static void overtemperature_edges(struct kunit *test)
+{
+	edges_case(test);
+}
+
+/*
+ * Rule 7, the lead: the battery's pre-alarm raised @battery_first_ms before
+ * discharge-allowed falls (after it, when negative), in both usages and
+ * both output modes.  Loads are cut at the later of the fall and the
+ * pre-alarm's start plus 30 s, whatever raised it; the intermittent
+ * output's blinking does not restart the 30 s.
+ */
+struct lead_case {
+	s32 battery_first_ms;
+	enum smartbms_prealarm_usage usage;
+	enum smartbms_prealarm_output mode;
+};
+
+#define LEAD(ms, u, m)	{ ms, SMARTBMS_PREALARM_##u, SMARTBMS_PREALARM_##m }
+
+static const struct lead_case lead_cases[] = {
+	LEAD(0, USE, CONTINUOUS), LEAD(0, USE, INTERMITTENT),
+	LEAD(0, NOT_AVAILABLE, CONTINUOUS), LEAD(0, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(5000, USE, CONTINUOUS), LEAD(5000, USE, INTERMITTENT),
+	LEAD(5000, NOT_AVAILABLE, CONTINUOUS), LEAD(5000, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(29900, USE, CONTINUOUS), LEAD(29900, USE, INTERMITTENT),
+	LEAD(29900, NOT_AVAILABLE, CONTINUOUS), LEAD(29900, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(30000, USE, CONTINUOUS), LEAD(30000, USE, INTERMITTENT),
+	LEAD(30000, NOT_AVAILABLE, CONTINUOUS), LEAD(30000, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(60000, USE, CONTINUOUS), LEAD(60000, USE, INTERMITTENT),
+	LEAD(60000, NOT_AVAILABLE, CONTINUOUS), LEAD(60000, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(-5000, USE, CONTINUOUS), LEAD(-5000, USE, INTERMITTENT),
+	LEAD(-5000, NOT_AVAILABLE, CONTINUOUS), LEAD(-5000, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(-29900, USE, CONTINUOUS), LEAD(-29900, USE, INTERMITTENT),
+	LEAD(-29900, NOT_AVAILABLE, CONTINUOUS), LEAD(-29900, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(-30000, USE, CONTINUOUS), LEAD(-30000, USE, INTERMITTENT),
+	LEAD(-30000, NOT_AVAILABLE, CONTINUOUS), LEAD(-30000, NOT_AVAILABLE, INTERMITTENT),
+	LEAD(-60000, USE, CONTINUOUS), LEAD(-60000, USE, INTERMITTENT),
+	LEAD(-60000, NOT_AVAILABLE, CONTINUOUS), LEAD(-60000, NOT_AVAILABLE, INTERMITTENT),
+};
+
+/**
+ * struct lead_times - what the manual implies for a &struct lead_case
+ * @battery: when the battery's line rises, in ms from the start
+ * @drop: when discharge-allowed falls
+ * @start: when the pre-alarm starts
+ * @cut: when loads are cut
+ */
+struct lead_times {
+	u32 battery;
+	u32 drop;
+	u32 start;
+	u32 cut;
+};
+
+static void lead_times(const struct lead_case *p, struct lead_times *lt)
+{
+	u32 apart = abs(p->battery_first_ms);
+
+	lt->battery = p->battery_first_ms < 0 ? apart : 0;
+	lt->drop = p->battery_first_ms < 0 ? 0 : apart;
+	lt->start = p->usage == SMARTBMS_PREALARM_USE ? min(lt->battery, lt->drop) : lt->drop;
+	lt->cut = max(lt->drop, lt->start + DELAY(30000));
+}
+
+static void lead_case_desc(const struct lead_case *p, char *desc)
+{
+	u32 apart = abs(p->battery_first_ms);
+	struct lead_times lt;
+
+	lead_times(p, &lt);
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE,
+		 "battery pre-alarm %u ms %s discharge-allowed low, %s, %s: cut at the drop + %u ms",
+		 apart, p->battery_first_ms < 0 ? "after" : "before",
+		 p->usage == SMARTBMS_PREALARM_USE ? "use" : "not available",
+		 p->mode == SMARTBMS_PREALARM_CONTINUOUS ? "continuous" : "intermittent",
+		 lt.cut - lt.drop);
+}
+
+KUNIT_ARRAY_PARAM(lead, lead_cases, lead_case_desc);
+
+/* The next sample: 100 ms on, or sooner at an edge or either side of the cut. */
+static u32 lead_next(const struct lead_times *lt, u32 t)
+{
+	const u32 at[] = { lt->battery, lt->drop, lt->cut - 1, lt->cut };
+	u32 next = t + 100;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(at); i++)
+		if (at[i] > t)
+			next = min(next, at[i]);
+	return next;
+}
+
+static void prealarm_lead_edges(struct kunit *test)
+{
+	const struct lead_case *p = test->param_value;
+	bool intermittent = p->mode == SMARTBMS_PREALARM_INTERMITTENT;
+	u32 t = 0, end, fast, since = 0;
+	bool active, seen = false, cut = false;
+	struct lead_times lt;
+	struct bms b;
+	u64 t0;
+
+	lead_times(p, &lt);
+	end = max(lt.cut, lt.battery) + 2000;
+	bms_init(&b);
+	b.set.prealarm_usage = p->usage;
+	b.set.prealarm_output = p->mode;
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(12800));
+	bms_settle(&b);
+	t0 = b.in.now_ms + 100;
+
+	for (; t <= end; t = lead_next(&lt, t)) {
+		active = t >= lt.start;
+		b.in.now_ms = t0 + t;
+		bms_line(&b, IN(BATTERY_PREALARM), t >= lt.battery);
+		bms_line(&b, IN(DISCHARGE_ALLOWED), t < lt.drop);
+		fast = smartbms_engine_fast_trip(&b.st, &b.set, &b.in);
+		bms_step(&b);
+
+		KUNIT_EXPECT_EQ_MSG(test, b.st.outputs & LOADS, t < lt.cut ? LOADS : 0,
+				    "at %u ms", t);
+		KUNIT_EXPECT_EQ_MSG(test, code(&b, CODE(A_B11)), t >= lt.cut, "at %u ms", t);
+		KUNIT_EXPECT_EQ_MSG(test, fast & b.st.outputs, 0, "at %u ms", t);
+		/* The lead given before the fall: the interrupt path cuts. */
+		if (t == lt.drop && lt.cut == lt.drop)
+			KUNIT_EXPECT_EQ(test, fast & LOADS, LOADS);
+		/* W-B12 from the start; the output steady, or on in even seconds. */
+		KUNIT_EXPECT_EQ_MSG(test, code(&b, CODE(W_B12)), active, "at %u ms", t);
+		KUNIT_EXPECT_EQ_MSG(test, on(&b, OUT(PREALARM)),
+				    active && !(intermittent && ((t - lt.start) / 1000) & 1),
+				    "at %u ms", t);
+
+		/* As observed: loads cut 30 s into a pre-alarm, and not before the fall. */
+		if (!code(&b, CODE(W_B12))) {
+			seen = false;
+		} else if (!seen) {
+			seen = true;
+			since = t;
+		}
+		if (!cut && !on(&b, OUT(LOAD_DISCONNECT))) {
+			cut = true;
+			KUNIT_EXPECT_TRUE(test, seen);
+			KUNIT_EXPECT_GE(test, t - since, DELAY(30000));
+			KUNIT_EXPECT_GE(test, t, lt.drop);
+		}
+		if (test->status == KUNIT_FAILURE)
+			return;
+	}
+	KUNIT_EXPECT_TRUE(test, cut);
+}
+
 static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE(start_state_is_safe),
 	KUNIT_CASE(first_sample_qualifies_nothing_early),
@@ -2109,6 +2836,12 @@ static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE_PARAM(sampling_rate_levels, rate_gen_params),
 	KUNIT_CASE(delays_end_when_surely_passed),
 	KUNIT_CASE_PARAM(random_sequences_keep_invariants, random_seed_gen_params),
+	KUNIT_CASE_PARAM(prealarm_lead_edges, lead_gen_params),
+	KUNIT_CASE_PARAM(prealarm_restart_edges, prealarm_edge_gen_params),
+	KUNIT_CASE_PARAM(discharge_repermit_edges, repermit_edge_gen_params),
+	KUNIT_CASE_PARAM(lockout_release_edges, lockout_edge_gen_params),
+	KUNIT_CASE_PARAM(short_circuit_edges, short_circuit_edge_gen_params),
+	KUNIT_CASE_PARAM(overtemperature_edges, overtemp_edge_gen_params),
 	{ }
 };
 
