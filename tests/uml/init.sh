@@ -60,13 +60,55 @@ eeprom=/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem
 # Kernel messages from here on belong to the tests.
 echo clear >/sys/kernel/debug/kmemleak 2>/dev/null
 
+# load MODULE [WHAT]: insmod one module; WHAT names the step in the result
+# ("load" by default, "reload N" when make check loads it again).
 load() {
-	local mod=$SMARTBMS_MODDIR/$1
+	local mod=$SMARTBMS_MODDIR/$1 what=${2:-load}
 	if insmod "$mod" 2>>"$out/init.log"; then
-		result "ok load: ${1##*/}"
+		result "ok $what: ${1##*/}"
 	else
-		result "not ok load: ${1##*/}: insmod failed"
+		result "not ok $what: ${1##*/}: insmod failed"
 	fi
+}
+
+# power_on IMAGE [WHAT]: the board's modules, the EEPROM holding IMAGE, the
+# inputs at rest, then the driver.
+power_on() {
+	load tests/sim/smartbms-sim-adc.ko "$2"
+	load tests/sim/smartbms-sim-nvmem.ko "$2"
+	# The EEPROM keeps its contents while the board is off.
+	cat "$1" >"$eeprom" ||
+		result "not ok eeprom: the image could not be loaded"
+	load tests/sim/smartbms-sim-gate.ko "$2"
+	load tests/sim/smartbms-sim-storm.ko "$2"
+	# A board at rest: its pull resistors hold each input of the BMS at its
+	# idle level from power-on (battery lines allowing, remote on, no
+	# short).  gpio-sim lines start pulled down, which on the active-low
+	# short-circuit line would be a short at every boot.
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	bash -c '. "$1" 2>/dev/null
+		line_set charge-allowed 1 && line_set discharge-allowed 1 &&
+		line_set battery-prealarm 0 && line_set remote 1 &&
+		line_set short-circuit 0' rest "$SMARTBMS_TOP/tests/lib/board.sh" ||
+		result "not ok board: the inputs could not be brought to rest"
+	load drivers/power/supply/smartbms.ko "$2"
+}
+
+# power_off [WHAT]: unload every module of the bench that is loaded, the
+# driver first; the EEPROM's contents at power-off go to nvmem.img.
+power_off() {
+	local m what=${1:-unload}
+	for m in smartbms-bench-floor smartbms-bench-poll \
+		 smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
+		 smartbms-sim-adc smartbms-sim-nvmem smartbms-sim-storm; do
+		grep -q "^${m//-/_} " /proc/modules || continue
+		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$out/nvmem.img"
+		if rmmod "$m"; then
+			result "ok $what: $m"
+		else
+			result "not ok $what: $m: rmmod failed"
+		fi
+	done
 }
 
 run_kunit() {
@@ -106,7 +148,9 @@ run_system_test() {
 	case $t in
 	# Scenarios run in simulated time: hours of it pass in minutes.
 	*.py) timeout 36000 python3 "$t" "$@" >"$log" 2>&1 ;;
-	*) timeout 300 bash "$t" "$@" >"$log" 2>&1 ;;
+	# A shell test has 10 minutes: faults-concurrency takes 3 to 5 on a
+	# busy 2-core machine (KASAN, lockdep and kmemleak on one CPU).
+	*) timeout 600 bash "$t" "$@" >"$log" 2>&1 ;;
 	esac
 	rc=$?
 	while IFS= read -r line; do
@@ -126,24 +170,7 @@ run_system_test() {
 
 {
 	echo "init: booted $(uname -r)"
-	load tests/sim/smartbms-sim-adc.ko
-	load tests/sim/smartbms-sim-nvmem.ko
-	# The EEPROM keeps its contents while the board is off.
-	cat "$SMARTBMS_NVMEM" >"$eeprom" ||
-		result "not ok eeprom: the image could not be loaded"
-	load tests/sim/smartbms-sim-gate.ko
-	load tests/sim/smartbms-sim-storm.ko
-	# A board at rest: its pull resistors hold each input of the BMS at its
-	# idle level from power-on (battery lines allowing, remote on, no
-	# short).  gpio-sim lines start pulled down, which on the active-low
-	# short-circuit line would be a short at every boot.
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	bash -c '. "$1" 2>/dev/null
-		line_set charge-allowed 1 && line_set discharge-allowed 1 &&
-		line_set battery-prealarm 0 && line_set remote 1 &&
-		line_set short-circuit 0' rest "$SMARTBMS_TOP/tests/lib/board.sh" ||
-		result "not ok board: the inputs could not be brought to rest"
-	load drivers/power/supply/smartbms.ko
+	power_on "$SMARTBMS_NVMEM"
 
 	case $SMARTBMS_MODE in
 	demo)
@@ -171,18 +198,22 @@ run_system_test() {
 	esac
 
 	# Unbinding and unloading are tested on every run, then leaks.
-	for m in smartbms-bench-floor smartbms-bench-poll \
-		 smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
-		 smartbms-sim-adc smartbms-sim-nvmem smartbms-sim-storm; do
-		grep -q "^${m//-/_} " /proc/modules || continue
-		# What the EEPROM holds at power-off.
-		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$out/nvmem.img"
-		if rmmod "$m"; then
-			result "ok unload: $m"
-		else
-			result "not ok unload: $m: rmmod failed"
-		fi
-	done
+	power_off
+	# Users reload the driver (DKMS upgrades, modprobe -r): make check loads
+	# and unloads the driver and the board's modules twice more, from the
+	# EEPROM image it left, under the same scan of the kernel log for
+	# KASAN, lockdep and other reports.  The test modules stay out: loading
+	# them again would run their suites again.
+	if [ "$SMARTBMS_MODE" = check ]; then
+		cp "$out/nvmem.img" "$TMPDIR/nvmem.img"
+		for n in 1 2; do
+			power_on "$TMPDIR/nvmem.img" "reload $n"
+			compgen -G '/sys/bus/platform/drivers/smartbms/*/power_supply/*-battery' >/dev/null ||
+				result "not ok reload $n: the driver bound no BMS"
+			power_off "unload again $n"
+		done
+		cp "$TMPDIR/nvmem.img" "$out/nvmem.img"
+	fi
 	if [ -w /sys/kernel/debug/kmemleak ]; then
 		echo scan >/sys/kernel/debug/kmemleak
 		echo scan >/sys/kernel/debug/kmemleak
