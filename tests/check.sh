@@ -129,7 +129,7 @@ if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMA
 	result "ok build: smartbms.ko and the test modules against the bench kernel (ARCH=um, gcc W=1, $(objects "$build/um") sources, 0 warnings)"
 	echo "check: booting the simulated board" >&2
 	"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$build/um" \
-		--timeout "${SMARTBMS_TIMEOUT:-1200}" --only "${SMARTBMS_ONLY:-}"
+		--timeout "${SMARTBMS_TIMEOUT:-2400}" --only "${SMARTBMS_ONLY:-}"
 	guest=("$out/guest")
 	# A second boot from the EEPROM the first one left: settings must survive.
 	if ! boot_selected reboot; then
