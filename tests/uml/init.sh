@@ -94,15 +94,16 @@ power_on() {
 	load drivers/power/supply/smartbms.ko "$2"
 }
 
-# power_off [WHAT]: unload every module of the bench that is loaded, the
-# driver first; the EEPROM's contents at power-off go to nvmem.img.
+# power_off [WHAT [IMAGE]]: unload every module of the bench that is
+# loaded, the driver first; the EEPROM's contents at power-off go to IMAGE
+# (nvmem.img, which the reboot boot starts from, by default).
 power_off() {
-	local m what=${1:-unload}
+	local m what=${1:-unload} image=${2:-$out/nvmem.img}
 	for m in smartbms-bench-floor smartbms-bench-poll \
 		 smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
 		 smartbms-sim-adc smartbms-sim-nvmem smartbms-sim-storm; do
 		grep -q "^${m//-/_} " /proc/modules || continue
-		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$out/nvmem.img"
+		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$image"
 		if rmmod "$m"; then
 			result "ok $what: $m"
 		else
@@ -205,14 +206,12 @@ run_system_test() {
 	# KASAN, lockdep and other reports.  The test modules stay out: loading
 	# them again would run their suites again.
 	if [ "$SMARTBMS_MODE" = check ]; then
-		cp "$out/nvmem.img" "$TMPDIR/nvmem.img"
 		for n in 1 2; do
-			power_on "$TMPDIR/nvmem.img" "reload $n"
+			power_on "$out/nvmem.img" "reload $n"
 			compgen -G '/sys/bus/platform/drivers/smartbms/*/power_supply/*-battery' >/dev/null ||
 				result "not ok reload $n: the driver bound no BMS"
-			power_off "unload again $n"
+			power_off "unload again $n" "$TMPDIR/nvmem-reload.img"
 		done
-		cp "$TMPDIR/nvmem.img" "$out/nvmem.img"
 	fi
 	if [ -w /sys/kernel/debug/kmemleak ]; then
 		echo scan >/sys/kernel/debug/kmemleak
