@@ -204,6 +204,69 @@ static void settings_charge_limit_range(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smartbms_settings_check(&set), p->err);
 }
 
+/* A charge limit as written to sysfs: the bytes, not a C string (NULs). */
+struct parse_case {
+	const char *name;
+	const char *buf;
+	size_t count;
+	int err;
+	u32 uv;
+};
+
+#define PARSE(_name, _s, _err, _uv) \
+	{ _name, _s, sizeof(_s) - 1, _err, _uv }
+
+static const struct parse_case parse_cases[] = {
+	PARSE("default", "14200000", 0, 14200000),
+	PARSE("newline", "14200000\n", 0, 14200000),
+	PARSE("minimum", "13000000", 0, 13000000),
+	PARSE("maximum", "15300000\n", 0, 15300000),
+	PARSE("rounds down", "14204999", 0, 14200000),
+	PARSE("rounds up", "14205000", 0, 14210000),
+	PARSE("rounds to maximum", "15299999", 0, 15300000),
+	PARSE("below", "12999999", -ERANGE, 0),
+	PARSE("above", "15300001", -ERANGE, 0),
+	PARSE("zero", "0", -ERANGE, 0),
+	PARSE("2^32 + 14.2 V", "4309167296", -ERANGE, 0),
+	PARSE("2^64", "18446744073709551616", -ERANGE, 0),
+	PARSE("2^64 + 14.2 V", "18446744073723751616", -ERANGE, 0),
+	PARSE("long", "99999999999999999999999999999", -ERANGE, 0),
+	PARSE("empty", "", -EINVAL, 0),
+	PARSE("only newline", "\n", -EINVAL, 0),
+	PARSE("two newlines", "14200000\n\n", -EINVAL, 0),
+	PARSE("negative", "-4280767296", -EINVAL, 0),
+	PARSE("minus", "-14200000", -EINVAL, 0),
+	PARSE("plus", "+14200000", -EINVAL, 0),
+	PARSE("NUL garbage", "14200000\0garbage", -EINVAL, 0),
+	PARSE("NUL", "14200000\0", -EINVAL, 0),
+	PARSE("NUL newline", "14200000\0\n", -EINVAL, 0),
+	PARSE("leading space", " 14200000", -EINVAL, 0),
+	PARSE("trailing space", "14200000 ", -EINVAL, 0),
+	PARSE("tab", "14200000\t", -EINVAL, 0),
+	PARSE("CR LF", "14200000\r\n", -EINVAL, 0),
+	PARSE("newline first", "\n14200000", -EINVAL, 0),
+	PARSE("leading zero", "014200000", -EINVAL, 0),
+	PARSE("zeros", "00", -EINVAL, 0),
+	PARSE("hex", "0xD8AD40", -EINVAL, 0),
+	PARSE("exponent", "1.42e7", -EINVAL, 0),
+	PARSE("exponent sign", "1.42E+07", -EINVAL, 0),
+	PARSE("point", "14200000.0", -EINVAL, 0),
+	PARSE("unit", "14200000uV", -EINVAL, 0),
+	PARSE("non-ASCII digits", "\xef\xbc\x91\xef\xbc\x94", -EINVAL, 0),
+};
+
+KUNIT_ARRAY_PARAM_DESC(parse, parse_cases, name);
+
+static void settings_parse_charge_limit(struct kunit *test)
+{
+	const struct parse_case *p = test->param_value;
+	u32 uv = 1;
+
+	KUNIT_EXPECT_EQ(test, smartbms_parse_charge_limit(p->buf, p->count, &uv), p->err);
+	/* A refusal leaves the result alone. */
+	KUNIT_EXPECT_EQ(test, uv, p->err ? 1 : p->uv);
+}
+
 static void settings_unknown_choices(struct kunit *test)
 {
 	struct smartbms_settings set;
@@ -2800,6 +2863,7 @@ static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE(first_sample_qualifies_nothing_early),
 	KUNIT_CASE(settings_defaults),
 	KUNIT_CASE_PARAM(settings_charge_limit_range, limit_gen_params),
+	KUNIT_CASE_PARAM(settings_parse_charge_limit, parse_gen_params),
 	KUNIT_CASE(settings_unknown_choices),
 	KUNIT_CASE_PARAM(alternator_qualifies_above_13v, qualify_gen_params),
 	KUNIT_CASE_PARAM(alternator_loses_at_13v, lose_gen_params),

@@ -55,9 +55,6 @@
 #define SMARTBMS_STORM_EDGES	200
 #define SMARTBMS_STORM_PAUSE_MS	1000
 
-/* Resolution of the charge limit the driver keeps. */
-#define SMARTBMS_CHARGE_LIMIT_STEP_UV	10000
-
 static const char * const smartbms_output_names[SMARTBMS_NUM_OUTPUTS] = {
 	[SMARTBMS_OUT_ALTERNATOR]	 = "alternator-enable",
 	[SMARTBMS_OUT_SYSTEM_CHARGE]	 = "system-charge-enable",
@@ -1108,6 +1105,40 @@ static ssize_t reset_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_WO(reset);
 
+/*
+ * The charge limit, in uV.  The driver's own file, not the power_supply
+ * core's constant_charge_voltage_max (read-only here): the core parses with
+ * kstrtol() and truncates to int, so that 2^32 + 14200000 would set 14.2 V.
+ */
+static ssize_t charge_limit_show(struct device *dev, struct device_attribute *attr,
+				 char *buf)
+{
+	struct smartbms_settings set;
+
+	smartbms_get_settings(smartbms_from_dev(dev), &set);
+	return sysfs_emit(buf, "%u\n", set.charge_limit_uv);
+}
+
+static ssize_t charge_limit_store(struct device *dev, struct device_attribute *attr,
+				  const char *buf, size_t count)
+{
+	struct smartbms *bms = smartbms_from_dev(dev);
+	struct smartbms_settings set;
+	u32 uv;
+	int ret;
+
+	ret = smartbms_parse_charge_limit(buf, count, &uv);
+	if (ret)
+		return ret;
+
+	guard(mutex)(&bms->sample_lock);
+	smartbms_get_settings(bms, &set);
+	set.charge_limit_uv = uv;
+	ret = smartbms_change_settings(bms, &set);
+	return ret ?: count;
+}
+static DEVICE_ATTR_RW(charge_limit);
+
 /* The settings that are a choice of values: each one a struct smartbms_choice. */
 static struct attribute *smartbms_choice_attrs[] = {
 	&smartbms_choice_fuse_rating.attr.attr,
@@ -1128,6 +1159,7 @@ static struct attribute *smartbms_attrs[] = {
 	&dev_attr_prealarm_output_available.attr,
 	&dev_attr_remote_function_available.attr,
 	&dev_attr_soft_switch_available.attr,
+	&dev_attr_charge_limit.attr,
 	&dev_attr_codes.attr,
 	&dev_attr_system_status.attr,
 	&dev_attr_alternator_current_percent.attr,
@@ -1143,8 +1175,8 @@ static const struct attribute_group smartbms_group = {
 
 /*
  * Wake the readers of each settings file whose value changed: the choices
- * (so that a new setting is added in one place) and the charge limit, the
- * power_supply core's own file.  True when anything changed.
+ * (so that a new setting is added in one place) and the charge limit, both
+ * the driver's file and the power_supply core's.  True when anything changed.
  */
 static bool smartbms_notify_settings(struct smartbms *bms,
 				     const struct smartbms_settings *old,
@@ -1164,6 +1196,7 @@ static bool smartbms_notify_settings(struct smartbms *bms,
 		any = true;
 	}
 	if (old->charge_limit_uv != new->charge_limit_uv) {
+		sysfs_notify(kobj, NULL, dev_attr_charge_limit.attr.name);
 		sysfs_notify(kobj, NULL, "constant_charge_voltage_max");
 		any = true;
 	}
@@ -1255,32 +1288,6 @@ static int smartbms_battery_get_property(struct power_supply *psy,
 	default:
 		return -EINVAL;
 	}
-}
-
-static int smartbms_battery_set_property(struct power_supply *psy,
-					 enum power_supply_property psp,
-					 const union power_supply_propval *val)
-{
-	struct smartbms *bms = power_supply_get_drvdata(psy);
-	struct smartbms_settings set;
-
-	if (psp != POWER_SUPPLY_PROP_CONSTANT_CHARGE_VOLTAGE_MAX)
-		return -EINVAL;
-	if (val->intval < SMARTBMS_CHARGE_LIMIT_MIN_UV ||
-	    val->intval > SMARTBMS_CHARGE_LIMIT_MAX_UV)
-		return -ERANGE;
-
-	guard(mutex)(&bms->sample_lock);
-	smartbms_get_settings(bms, &set);
-	set.charge_limit_uv = rounddown(val->intval + SMARTBMS_CHARGE_LIMIT_STEP_UV / 2,
-					SMARTBMS_CHARGE_LIMIT_STEP_UV);
-	return smartbms_change_settings(bms, &set);
-}
-
-static int smartbms_battery_writeable(struct power_supply *psy,
-				      enum power_supply_property psp)
-{
-	return psp == POWER_SUPPLY_PROP_CONSTANT_CHARGE_VOLTAGE_MAX;
 }
 
 static const enum power_supply_property smartbms_mains_props[] = {
@@ -1768,8 +1775,6 @@ static int smartbms_register_supplies(struct smartbms *bms)
 		.properties = smartbms_battery_props,
 		.num_properties = ARRAY_SIZE(smartbms_battery_props),
 		.get_property = smartbms_battery_get_property,
-		.set_property = smartbms_battery_set_property,
-		.property_is_writeable = smartbms_battery_writeable,
 	};
 	bms->mains_desc = (struct power_supply_desc) {
 		.name = devm_kasprintf(dev, GFP_KERNEL, "%s-alternator", dev_name(dev)),

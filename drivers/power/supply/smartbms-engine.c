@@ -178,6 +178,45 @@ int smartbms_settings_check(const struct smartbms_settings *set)
 EXPORT_SYMBOL_IF_KUNIT(smartbms_settings_check);
 
 /**
+ * smartbms_parse_charge_limit() - parse a charge limit written to sysfs
+ * @buf: the bytes written
+ * @count: how many
+ * @uv: the charge limit in uV, rounded to the nearest 10 mV step
+ *
+ * Only a plain decimal number of microvolts is a charge limit: ASCII digits
+ * and at most one trailing newline.  No sign, no leading zero, no space, no
+ * NUL (sysfs passes @count bytes; a NUL before them is garbage), no hex,
+ * exponent or decimal point.  A number is never truncated: a value of any
+ * length outside the range is out of range.  @uv is written only on success.
+ *
+ * Return: 0, -EINVAL for anything that is not such a number, -ERANGE for a
+ * number outside 13.0 V to 15.3 V.
+ */
+int smartbms_parse_charge_limit(const char *buf, size_t count, u32 *uv)
+{
+	u32 v = 0;
+	size_t i;
+
+	if (count && buf[count - 1] == '\n')
+		count--;
+	if (!count || (buf[0] == '0' && count > 1))
+		return -EINVAL;
+	for (i = 0; i < count; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -EINVAL;
+		/* Once past the maximum it stays there: it cannot wrap. */
+		if (v <= SMARTBMS_CHARGE_LIMIT_MAX_UV)
+			v = v * 10 + (buf[i] - '0');
+	}
+	if (v < SMARTBMS_CHARGE_LIMIT_MIN_UV || v > SMARTBMS_CHARGE_LIMIT_MAX_UV)
+		return -ERANGE;
+	*uv = (v + SMARTBMS_CHARGE_LIMIT_STEP_UV / 2) / SMARTBMS_CHARGE_LIMIT_STEP_UV *
+	      SMARTBMS_CHARGE_LIMIT_STEP_UV;
+	return 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_parse_charge_limit);
+
+/**
  * smartbms_fuse_limit_ua() - alternator current limit for a fuse
  * @fuse: the fuse setting
  *

@@ -185,6 +185,8 @@ struct smartbms_settings {
 
 #define SMARTBMS_CHARGE_LIMIT_MIN_UV	13000000
 #define SMARTBMS_CHARGE_LIMIT_MAX_UV	15300000
+/* Resolution of the charge limit the driver keeps. */
+#define SMARTBMS_CHARGE_LIMIT_STEP_UV	10000
 
 /**
  * struct smartbms_inputs - one complete sample
@@ -387,6 +389,7 @@ static inline u64 smartbms_delay_end(u64 since, u32 ms)
 void smartbms_engine_init(struct smartbms_state *st);
 void smartbms_settings_init(struct smartbms_settings *set);
 int smartbms_settings_check(const struct smartbms_settings *set);
+int smartbms_parse_charge_limit(const char *buf, size_t count, u32 *uv);
 u32 smartbms_fuse_limit_ua(enum smartbms_fuse fuse);
 void smartbms_engine_step(struct smartbms_state *st,
 			  const struct smartbms_settings *set,
