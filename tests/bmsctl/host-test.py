@@ -28,7 +28,7 @@ FILE_OF = {
     'fuse': 'fuse_rating',
     'prealarm-usage': 'prealarm_usage',
     'prealarm-output': 'prealarm_output',
-    'charge-limit': 'constant_charge_voltage_max',
+    'charge-limit': 'charge_limit',
     'remote-function': 'remote_function',
     'soft-switch': 'soft_switch',
 }
@@ -41,7 +41,7 @@ BATTERY = {
     'fuse_rating_available': '125A 100A 80A 60A 2x30A 2x20A 2x15A 2x10A 2x7.5A',
     'prealarm_usage': 'use',
     'prealarm_output': 'continuous',
-    'constant_charge_voltage_max': '14200000',
+    'charge_limit': '14200000',
     'remote_function': 'alternator-and-system',
     'soft_switch': 'on',
     'codes': '',
@@ -524,7 +524,7 @@ def run_bytes(b, *args, stdout=subprocess.PIPE, umask=None, user=None, timeout=2
 def test_unset_fuse(b, battery, tmp):
     """save then load on a device whose fuse was never set (the boot restore)."""
     for f, v in (('fuse_rating', 'not-set'), ('prealarm_usage', 'use'),
-                 ('prealarm_output', 'continuous'), ('constant_charge_voltage_max', '14200000'),
+                 ('prealarm_output', 'continuous'), ('charge_limit', '14200000'),
                  ('remote_function', 'alternator-and-system'), ('soft_switch', 'on')):
         write(os.path.join(battery, f), v)
     path = os.path.join(tmp, 'unset.conf')
@@ -636,7 +636,7 @@ def test_install(b, tmp):
         f.write('bmsctl-settings 1\nfuse = 2x20A\ncharge-limit = 14.5V\n')
     p = subprocess.run(argv, capture_output=True, text=True)
     result(p.returncode == 0 and read(os.path.join(batteries['bms'], 'fuse_rating')) == '2x20A' and
-           read(os.path.join(batteries['bms'], 'constant_charge_voltage_max')) == '14500000',
+           read(os.path.join(batteries['bms'], 'charge_limit')) == '14500000',
            'the unit\'s ExecStart loads the settings file', f'{p.returncode} {p.stderr!r}')
     shutil.rmtree(root)
 

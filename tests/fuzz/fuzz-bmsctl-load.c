@@ -43,7 +43,7 @@
 #define VAL_MAX	128
 
 static const char *const files[NFILES] = {
-	"fuse_rating", "prealarm_usage", "prealarm_output", "constant_charge_voltage_max",
+	"fuse_rating", "prealarm_usage", "prealarm_output", "charge_limit",
 	"remote_function", "soft_switch", "reset",
 };
 

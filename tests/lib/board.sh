@@ -261,9 +261,10 @@ bms_get() {
 bms_put() { printf '%s' "$2" >"$BMS_PSY/$1"; }
 
 # bms_settings: every settings file as "name=value ", to compare before and
-# after something that must change nothing.
+# after something that must change nothing.  The charge limit twice: the
+# driver's file and the power_supply property that reads it.
 BMS_SETTINGS="fuse_rating prealarm_usage prealarm_output remote_function soft_switch
-	constant_charge_voltage_max"
+	charge_limit constant_charge_voltage_max"
 bms_settings() {
 	local f
 	for f in $BMS_SETTINGS; do

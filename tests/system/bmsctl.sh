@@ -90,10 +90,10 @@ roundtrip fuse "100" fuse_rating 100A 100A
 roundtrip prealarm-usage not-available prealarm_usage not-available not-available
 roundtrip prealarm-output intermittent prealarm_output intermittent intermittent
 roundtrip remote-function alternator-only remote_function alternator-only alternator-only
-roundtrip charge-limit 14.6V constant_charge_voltage_max 14600000 14.6V
-roundtrip charge-limit 13500mV constant_charge_voltage_max 13500000 13.5V
+roundtrip charge-limit 14.6V charge_limit 14600000 14.6V
+roundtrip charge-limit 13500mV charge_limit 13500000 13.5V
 # The driver keeps 10 mV: what is printed is what it made of the value.
-roundtrip charge-limit 14.205V constant_charge_voltage_max 14210000 14.21V
+roundtrip charge-limit 14.205V charge_limit 14210000 14.21V
 roundtrip soft-switch off soft_switch off off
 roundtrip soft-switch on soft_switch on on
 sleep 1.5
@@ -142,7 +142,7 @@ check "save: a versioned file" grep -qx "bmsctl-settings 1" "$conf"
 saved=$(bms_settings)
 check "reset" bmsctl reset
 check_eq "reset: factory fuse" not-set "$(bms_get fuse_rating)"
-check_eq "reset: factory charge limit" 14200000 "$(bms_get constant_charge_voltage_max)"
+check_eq "reset: factory charge limit" 14200000 "$(bms_get charge_limit)"
 check_eq "reset: factory remote function" alternator-and-system "$(bms_get remote_function)"
 check "load" bmsctl load "$conf"
 check_eq "load restores every setting" "$saved" "$(bms_settings)"

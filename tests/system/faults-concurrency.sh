@@ -68,7 +68,7 @@ storm() {
 writer() {
 	local k=0 refused=0 v
 	local -a files=(fuse_rating prealarm_output remote_function soft_switch
-			prealarm_usage constant_charge_voltage_max)
+			prealarm_usage charge_limit)
 	local -a vals=(125A 2x7.5A intermittent continuous alternator-only alternator-and-system
 		       on on use not-available 14000000 14400000)
 	while [ -e "$flag" ]; do

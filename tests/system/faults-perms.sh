@@ -54,7 +54,7 @@ value_for() {
 	local f=$1 a
 	case ${f##*/} in
 	reset | clear | loop_pause) echo 1 ;;
-	constant_charge_voltage_max) echo 13500000 ;;
+	charge_limit) echo 13500000 ;;
 	nvmem) echo 0000 ;;
 	*) if [ -r "${f}_available" ]; then
 		read -r -a a <"${f}_available"

@@ -57,10 +57,10 @@ check_fails "no E-B30 with sound calibration" has_code E-B30
 
 # Saved on change, loaded at probe.
 bms_put fuse_rating 2x20A
-bms_put constant_charge_voltage_max 14400000
+bms_put charge_limit 14400000
 rebind
 check_eq "fuse rating kept over unbind/bind" 2x20A "$(bms_get fuse_rating)"
-check_eq "charge limit kept over unbind/bind" 14400000 "$(bms_get constant_charge_voltage_max)"
+check_eq "charge limit kept over unbind/bind" 14400000 "$(bms_get charge_limit)"
 check_fails "... with no E-B31" has_code E-B31
 
 # A corrupt settings record: E-B31 and the defaults.
@@ -68,7 +68,7 @@ poke settings 8 '\x07'
 rebind
 wait_eq "corrupt settings (CRC): E-B31" 0 3 eval 'has_code E-B31; echo $?'
 check_eq "... fuse rating back to its default" not-set "$(bms_get fuse_rating)"
-check_eq "... charge limit back to its default" 14200000 "$(bms_get constant_charge_voltage_max)"
+check_eq "... charge limit back to its default" 14200000 "$(bms_get charge_limit)"
 check "saving a setting again ends E-B31" bms_put prealarm_output continuous
 wait_eq "... E-B31 gone" 1 3 eval 'has_code E-B31; echo $?'
 rebind
@@ -144,10 +144,16 @@ done
 wait_eq "... and the gates come back with soft_switch on" "$gates_before" 5 gates
 wait_quiet_loops "$(bms_loops)"
 
-listen poll 2 "$(bms_attr constant_charge_voltage_max)"
-bms_put constant_charge_voltage_max 14300000
+# The charge limit: its own file and the power_supply property that shows it.
+listen poll 2 "$(bms_attr charge_limit)"
+bms_put charge_limit 14300000
 wait
-check_eq "a change wakes poll() on constant_charge_voltage_max" woken "$(cat "$TMPDIR/events.$$")"
+check_eq "a change wakes poll() on charge_limit" woken "$(cat "$TMPDIR/events.$$")"
+listen poll 2 "$(bms_attr constant_charge_voltage_max)"
+bms_put charge_limit 14400000
+wait
+check_eq "a change wakes poll() on constant_charge_voltage_max" woken \
+	"$(cat "$TMPDIR/events.$$")"
 
 listen poll 1 "$(bms_attr fuse_rating)"
 bms_put fuse_rating 80A

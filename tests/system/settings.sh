@@ -61,13 +61,34 @@ for f in prealarm_usage prealarm_output remote_function soft_switch; do
 	done
 done
 
-accepts constant_charge_voltage_max 13000000
-accepts constant_charge_voltage_max 15300000
-accepts constant_charge_voltage_max 14204999 14200000
-accepts constant_charge_voltage_max 14205000 14210000
+accepts charge_limit 13000000
+accepts charge_limit 15300000
+accepts charge_limit 14204999 14200000
+accepts charge_limit 14205000 14210000
 for bad in "" abc 12999999 15300001 0 -14200000 99999999999999999999 14200000x \
-	0x14200000 "14.2V" "14200000 1"; do
-	rejects constant_charge_voltage_max "$bad"
+	0x14200000 "14.2V" "14200000 1" +14200000 " 14200000" "14200000 " 014200000 \
+	4309167296 -4280767296 18446744073723751616 1.42e7 "14200000"$'\r'; do
+	rejects charge_limit "$bad"
+done
+check_eq "charge_limit is 0644" 644 "$(stat -c %a "$(bms_attr charge_limit)")"
+
+# The power_supply property only shows the charge limit: the core's parse
+# truncates (kstrtol() to int), so it is read-only (0444), and sysfs refuses
+# to open it for writing even to root, with EACCES.
+check_eq "constant_charge_voltage_max is the charge limit" "$(bms_get charge_limit)" \
+	"$(bms_get constant_charge_voltage_max)"
+check_eq "constant_charge_voltage_max is read-only (0444)" 444 \
+	"$(stat -c %a "$(bms_attr constant_charge_voltage_max)")"
+for v in 14500000 4309167296; do
+	before=$(bms_settings)
+	if err=$(printf '%s' "$v" 2>&1 >"$(bms_attr constant_charge_voltage_max)"); then
+		fail "root wrote $v to constant_charge_voltage_max"
+	elif [[ $err != *"Permission denied"* ]]; then
+		fail "writing constant_charge_voltage_max: expected EACCES, got '$err'"
+	else
+		check_eq "constant_charge_voltage_max refuses $v (EACCES), nothing changes" \
+			"$before" "$(bms_settings)"
+	fi
 done
 
 rejects clear 0
@@ -77,6 +98,7 @@ check_fails "codes is read-only" bms_put codes E-B31
 
 check "reset restores the factory defaults" bms_put reset 1
 check_eq "... fuse not set" not-set "$(bms_get fuse_rating)"
-check_eq "... charge limit 14.2 V" 14200000 "$(bms_get constant_charge_voltage_max)"
+check_eq "... charge limit 14.2 V" 14200000 "$(bms_get charge_limit)"
+check_eq "... constant_charge_voltage_max 14.2 V" 14200000 "$(bms_get constant_charge_voltage_max)"
 
 finish

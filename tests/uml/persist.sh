@@ -19,7 +19,7 @@ declare -A persist=(
 	[prealarm_output]=intermittent
 	[remote_function]=alternator-only
 	[soft_switch]=on
-	[constant_charge_voltage_max]=14600000
+	[charge_limit]=14600000
 )
 
 case ${1:-} in

@@ -227,7 +227,7 @@ static const struct setting settings[] = {
 	{ "prealarm-output", "prealarm_output", NULL, output_choices, NULL, 0, 0, "continuous",
 	  "how the pre-alarm output signals",
 	  parse_choice, format_choice },
-	{ "charge-limit", "constant_charge_voltage_max", "V", NULL, NULL,
+	{ "charge-limit", "charge_limit", "V", NULL, NULL,
 	  13000000, 15300000, "14.2V",
 	  "battery voltage at which alternator and System+ charging stop",
 	  parse_volts, format_volts_raw },
