@@ -8,7 +8,7 @@
  *
  * Data layout (see decode_step()):
  *   header, 4 bytes: board (absent optional lines and channels, E-B30,
- *     E-B31), then the settings in force at start (decode_settings())
+ *     E-B31, the alternator limiter wired), then the settings in force at start (decode_settings())
  *   steps, 10 bytes each, plus optional parts their flags announce:
  *     flags, time step, lines, seven measurement bytes
  *
@@ -62,8 +62,15 @@
  *   - 6, 8: charge disconnect high whenever charge-allowed is, with the
  *     temperature read, without over-temperature (85 C, released below
  *     75 C by a trusted reading only) or E-B30/E-B33
- *   - 2: 10 % above the fuse's limit (behaviour.md's table) for 5 s trips
- *     the alternator port for 30 s
+ *   - 2: with the limiter wired, 10 % above the fuse's limit (behaviour.md's
+ *     table; 9 A while the fuse is not set or the settings were lost) for
+ *     5 s trips the alternator port; without it, above the limit itself;
+ *     the port stays open for 30 s, and longer until the mean current
+ *     (counted high, as the rule says) since the over-current began is at
+ *     most the limit
+ *   - 11a: where the System+ current is read, above 400 A either way ->
+ *     both System+ FETs off at that sample, A-A12; above 200 A for 60 s
+ *     (without a short-circuit trip in between, which may restart it) too
  *   - 12: the battery lines both low for 60 s in the normal band, or its
  *     pre-alarm active for 60 s above 13.0 V, raise E-B32
  *   - 3: from a battery at the charge limit, alternator port and System+
@@ -139,9 +146,16 @@ struct model {
 	uint64_t sc_trip_ms;
 	unsigned int adc_failures;	/* rule 13: samples in a row with a failed read */
 	struct hold prealarm;		/* rule 7: the pre-alarm */
-	struct hold alt_over;		/* rule 2: above the limit by 10 % */
+	struct hold alt_over;		/* rule 2: above the supervision level */
 	bool alt_trip;
 	uint64_t alt_trip_ms;
+	uint64_t alt_retry_ms;		/* ... until then */
+	uint64_t alt_charge;		/* uA ms while alt_over runs, counted high */
+	uint64_t alt_from_ms;		/* ... since then */
+	int32_t alt_last_ua;		/* the last alternator current read */
+	uint64_t alt_last_ms;
+	struct hold sys_over;		/* rule 11a: above 200 A */
+	bool sys_over_tripped;		/* ... and A-A12 seen since it began */
 	bool ot_charge;			/* rule 6, first level */
 	struct hold lines_lost;		/* rule 12 */
 	struct hold prealarm_implausible;
@@ -167,6 +181,9 @@ static const struct smartbms_tunables rules = {
 	.prealarm_blink_ms	= 1000,
 	.discharge_qualify_ms	= 1000,
 	.sc_retry_ms		= 10000,	/* rule 11 */
+	.sys_peak_ua		= 400000000,	/* rule 11a */
+	.sys_continuous_ua	= 200000000,
+	.sys_overload_ms	= 60000,
 	.lost_ms		= 60000,	/* rule 12 */
 	.reference_uv		= 2500000,	/* rule 13 */
 	.reference_tolerance_uv	= 50000,
@@ -176,7 +193,7 @@ static const struct smartbms_tunables rules = {
 
 /* The alternator current limit of each fuse, behaviour.md section 2, in A. */
 static const uint32_t fuse_limit_a[SMARTBMS_NUM_FUSES] = {
-	100, 100, 90, 60, 50, 40, 25, 20, 12, 9,
+	9, 100, 90, 60, 50, 40, 25, 20, 12, 9,
 };
 
 struct reader {
@@ -289,6 +306,7 @@ static void model_suspend(struct model *md)
 	md->sc_trip_ms = kept.sc_trip_ms;
 	md->alt_trip = kept.alt_trip;
 	md->alt_trip_ms = kept.alt_trip_ms;
+	md->alt_retry_ms = kept.alt_retry_ms;
 }
 
 /* The checks of one sample; @prev_out: the outputs before it. */
@@ -298,6 +316,7 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 {
 	const struct smartbms_tunables *t = &rules;
 	uint32_t lines = effective_lines(in, set), out = st->outputs, codes = st->codes;
+	int64_t limit = (int64_t)(in->settings_bad ? 9 : fuse_limit_a[set->fuse]) * 1000000;
 	uint64_t now = in->now_ms;
 	bool on = set->soft_switch && (lines & IN(REMOTE));
 	bool suspended = !on && set->remote_function == SMARTBMS_REMOTE_EVERYTHING;
@@ -439,25 +458,70 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 		FUZZ_ASSERT(out & OUT(CHARGE_DISCONNECT));
 
 	/*
-	 * Rule 2: above the fuse's limit by 10 % for 5 s trips the alternator
-	 * port for 30 s (a sample without a current neither starts nor
-	 * restarts the 5 s).
+	 * Rule 2: above the supervision level for 5 s trips the alternator
+	 * port for 30 s, or until the mean since the over-current began is the
+	 * limit (a sample without a current neither starts nor restarts the
+	 * 5 s).  The charge is counted high: each interval at the larger of its
+	 * two readings, the first reading above the level since the reading
+	 * before, at most 1 s back.
 	 */
-	if (md->alt_trip && now >= smartbms_delay_end(md->alt_trip_ms, t->alt_retry_ms))
+	if (md->alt_trip && now >= md->alt_retry_ms)
 		md->alt_trip = false;
 	if (measured(in, SMARTBMS_MEAS_ALTERNATOR_UA)) {
 		int64_t cur = in->meas[SMARTBMS_MEAS_ALTERNATOR_UA];
+		bool was = md->alt_over.running;
 
-		hold_track(&md->alt_over,
-			   cur * 100 > (int64_t)fuse_limit_a[set->fuse] * 1000000 * 110, now);
+		hold_track(&md->alt_over, cur * 100 > limit * (in->limiter ? 110 : 100), now);
+		if (md->alt_over.running && was) {
+			int64_t hi = cur > md->alt_last_ua ? cur : md->alt_last_ua;
+
+			md->alt_charge += (uint64_t)hi * (now - md->alt_last_ms);
+		} else if (md->alt_over.running) {
+			md->alt_from_ms = now - md->alt_last_ms > 1000 ? now - 1000 : md->alt_last_ms;
+			md->alt_charge = (uint64_t)cur * (now - md->alt_from_ms);
+		}
+		md->alt_last_ua = cur;
+		md->alt_last_ms = now;
 	}
 	if (!md->alt_trip && hold_held(&md->alt_over, now, t->alt_overcurrent_ms)) {
+		uint64_t mean_ok = md->alt_from_ms +
+				   (md->alt_charge + limit - 1) / (uint64_t)limit;
+
 		md->alt_trip = true;
 		md->alt_trip_ms = now;
+		md->alt_retry_ms = smartbms_delay_end(now, t->alt_retry_ms);
+		if (smartbms_delay_end(mean_ok, 0) > md->alt_retry_ms)
+			md->alt_retry_ms = smartbms_delay_end(mean_ok, 0);
 		md->alt_over.running = false;
 	}
 	if (md->alt_trip)
 		FUZZ_ASSERT(!(out & OUT(ALTERNATOR)));
+
+	/*
+	 * Rule 11a: System+ overload, either way.  The 60 s may restart at a
+	 * short-circuit trip: only a run without A-A12 is held to them.
+	 */
+	if (measured(in, SMARTBMS_MEAS_SYSTEM_UA)) {
+		int64_t sys = in->meas[SMARTBMS_MEAS_SYSTEM_UA];
+		bool was = md->sys_over.running;
+
+		if (sys < 0)
+			sys = -sys;
+		hold_track(&md->sys_over, sys > (int64_t)t->sys_continuous_ua, now);
+		if (!was)
+			md->sys_over_tripped = false;
+		if (sys > (int64_t)t->sys_peak_ua) {
+			FUZZ_ASSERT(!(out & SYSTEM_FETS));
+			FUZZ_ASSERT(codes & CODE(A_A12));
+		}
+	}
+	if (!md->sys_over_tripped &&
+	    hold_held(&md->sys_over, now, t->sys_overload_ms)) {
+		FUZZ_ASSERT(!(out & SYSTEM_FETS));
+		FUZZ_ASSERT(codes & CODE(A_A12));
+	}
+	if (md->sys_over.running && (codes & CODE(A_A12)))
+		md->sys_over_tripped = true;
 
 	/*
 	 * Rule 12: both battery lines low for 60 s with the battery in
@@ -572,7 +636,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		in.meas_absent |= MEAS(REFERENCE_UV);
 	in.calibration_bad = hdr[0] & 8;
 	in.settings_bad = hdr[0] & 16;
-	in.now_ms = hdr[0] >> 5;	/* the clock need not start at 0 */
+	in.limiter = hdr[0] & 32;
+	in.now_ms = hdr[0] >> 6;	/* the clock need not start at 0 */
 	smartbms_settings_init(&set);
 	decode_settings(hdr + 1, &set);
 	FUZZ_ASSERT(smartbms_settings_check(&set) == 0);

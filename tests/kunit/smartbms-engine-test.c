@@ -545,7 +545,7 @@ struct fuse_case {
 };
 
 static const struct fuse_case fuse_cases[] = {
-	{ SMARTBMS_FUSE_NOT_SET, "not set", 100 },
+	{ SMARTBMS_FUSE_NOT_SET, "not set", 9 },
 	{ SMARTBMS_FUSE_125A, "125A", 100 },
 	{ SMARTBMS_FUSE_100A, "100A", 90 },
 	{ SMARTBMS_FUSE_80A, "80A", 60 },
@@ -571,24 +571,26 @@ static void fuse_table_limits(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, smartbms_fuse_limit_ua(p->fuse), p->limit_a * 1000000);
 }
 
-/* Above the limit by more than 10 % for 5 s trips; retried after 30 s. */
-static void fuse_overcurrent_supervision(struct kunit *test)
+/*
+ * A current at @level does not trip, however long; 1 uA more for 5 s
+ * trips the port, and it retries after 30 s.
+ */
+static void alt_trip_at(struct kunit *test, enum smartbms_fuse fuse, bool limiter,
+			s32 level)
 {
-	const struct fuse_case *p = test->param_value;
-	s32 margin = p->limit_a * 1100000;	/* 110 % of the limit, in uA */
 	struct bms b;
 
 	bms_init(&b);
-	b.set.fuse = p->fuse;
+	b.in.limiter = limiter;
+	b.set.fuse = fuse;
 	bms_settle(&b);
 	bms_alternator_running(test, &b);
 
-	/* Exactly 10 % above is not above it. */
-	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, margin);
-	bms_run(&b, 6000);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, level);
+	bms_run(&b, 60000);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 
-	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, margin + 1);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, level + 1);
 	bms_step(&b);
 	bms_run(&b, DELAY(5000) - 1);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
@@ -603,6 +605,125 @@ static void fuse_overcurrent_supervision(struct kunit *test)
 	bms_run(&b, 1);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_GOOD);
+}
+
+/* With the limiter wired: exactly 10 % above the limit is not above it. */
+static void fuse_overcurrent_supervision(struct kunit *test)
+{
+	const struct fuse_case *p = test->param_value;
+
+	alt_trip_at(test, p->fuse, true, p->limit_a * 1100000);
+}
+
+/*
+ * Without the limiter nothing holds the current at the limit: above the
+ * limit itself (not 10 % above) for 5 s trips.
+ */
+static void fuse_trip_without_limiter(struct kunit *test)
+{
+	const struct fuse_case *p = test->param_value;
+
+	alt_trip_at(test, p->fuse, false, p->limit_a * 1000000);
+}
+
+/*
+ * The limit in force while the fuse is not set or the settings were lost
+ * is the smallest of the table, 9 A, whatever the fuse setting says.
+ */
+static void alternator_limit_unknown_fuse(struct kunit *test)
+{
+	struct smartbms_settings set;
+	struct bms b;
+
+	smartbms_settings_init(&set);
+	KUNIT_EXPECT_EQ(test, smartbms_alt_limit_ua(&set, false), 9000000);
+	set.fuse = SMARTBMS_FUSE_125A;
+	KUNIT_EXPECT_EQ(test, smartbms_alt_limit_ua(&set, false), 100000000);
+	KUNIT_EXPECT_EQ(test, smartbms_alt_limit_ua(&set, true), 9000000);
+
+	/* A board preset of 125 A with the settings lost: 9 A supervised. */
+	bms_init(&b);
+	b.set.fuse = SMARTBMS_FUSE_125A;
+	b.in.settings_bad = true;
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, MA(9000));
+	bms_run(&b, 10000);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, MA(9000) + 1);
+	bms_step(&b);
+	bms_run(&b, DELAY(5000));
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+
+	/* The same current with the settings kept is far below 100 A. */
+	bms_init(&b);
+	b.set.fuse = SMARTBMS_FUSE_125A;
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, MA(90000));
+	bms_run(&b, 10000);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+}
+
+/*
+ * An alternator that delivers 100 A whenever the port conducts, against a
+ * 9 A limit and no limiter: the port opens after 5 s above the limit and
+ * stays open until the mean since the current rose is the limit, here far
+ * beyond the 30 s retry.  Sampled every 100 ms, the 5 s end at the 51st
+ * sample after the rise, and the current counts from the sample before
+ * the rise (the engine cannot know when between the two it rose): 5200 ms
+ * at 100 A, 520 A s, so the port may close again only 520 A s / 9 A =
+ * 57 777.8 ms after that sample: at 57 779 ms (whole milliseconds, and one
+ * more as for every delay), not a millisecond before.  Over many cycles
+ * of a plant that delivers 100 A from the moment the port closes, the
+ * mean stays at or below 9 A.
+ */
+static void alternator_mean_without_limiter(struct kunit *test)
+{
+	const s64 limit = 9000000, delivers = 100000000;
+	u64 rise, start, last, charge = 0;
+	unsigned int closes = 0;
+	struct bms b;
+
+	bms_init(&b);
+	b.set.fuse = SMARTBMS_FUSE_2X7_5A;
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, delivers);
+	rise = b.in.now_ms + 100;
+	while (on(&b, OUT(ALTERNATOR)) && b.in.now_ms < rise + 10000) {
+		b.in.now_ms += 100;
+		bms_step(&b);
+	}
+	KUNIT_ASSERT_EQ(test, b.in.now_ms, rise + 5100);
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, 0);
+	b.in.now_ms = rise - 100 + 57778;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	b.in.now_ms = rise - 100 + 57779;
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_GOOD);
+
+	/* Ten whole cycles of a plant that delivers 100 A while closed. */
+	start = b.in.now_ms;
+	last = start;
+	while (closes < 10 && b.in.now_ms < start + 3600000) {
+		bool was = on(&b, OUT(ALTERNATOR));
+
+		b.in.now_ms += 100;
+		charge += was ? delivers * (b.in.now_ms - last) : 0;
+		last = b.in.now_ms;
+		bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, was ? delivers : 0);
+		bms_step(&b);
+		if (!was && on(&b, OUT(ALTERNATOR)))
+			closes++;
+	}
+	KUNIT_ASSERT_EQ(test, closes, 10);
+	KUNIT_EXPECT_LE_MSG(test, charge, limit * (b.in.now_ms - start),
+			    "mean %llu uA over %llu ms",
+			    div64_u64(charge, b.in.now_ms - start), b.in.now_ms - start);
 }
 
 /* ---- rule 3: charge-limit lock-out ---------------------------------- */
@@ -1216,6 +1337,161 @@ static void short_circuit_latch(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(SYSTEM_CHARGE)));
 }
 
+/* ---- rule 11a: System+ overload, where system-current is wired ------ */
+
+#define SYSTEM_FETS	(OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE))
+
+/* One sample of each size, either way: above 400 A opens System+ at once. */
+struct peak_case {
+	const char *what;
+	s32 ua;
+	bool trips;
+};
+
+static const struct peak_case peak_cases[] = {
+	{ "400 A out", -MA(400000), false },
+	{ "400.000001 A out", -MA(400000) - 1, true },
+	{ "400 A in", MA(400000), false },
+	{ "400.000001 A in", MA(400000) + 1, true },
+	{ "2147 A out", S32_MIN, true },
+};
+
+static void peak_case_desc(const struct peak_case *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", p->what);
+}
+
+KUNIT_ARRAY_PARAM(peak, peak_cases, peak_case_desc);
+
+static void system_overload_peak(struct kunit *test)
+{
+	const struct peak_case *p = test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	KUNIT_ASSERT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, p->ua);
+	b.in.now_ms += 100;
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, !(b.st.outputs & SYSTEM_FETS), p->trips);
+	KUNIT_EXPECT_EQ(test, code(&b, CODE(A_A12)), p->trips);
+	if (!p->trips)
+		return;
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_OVERCURRENT);
+	/* The short-circuit path's retry: 10 s with System+ open. */
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, 0);
+	bms_run(&b, DELAY(10000) - 1);
+	KUNIT_EXPECT_FALSE(test, on(&b, SYSTEM_FETS));
+	bms_run(&b, 1);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_A12)));
+}
+
+/* Above 200 A, either way, for 60 s opens System+; at 200 A never. */
+static const s32 continuous_signs[] = { -1, 1 };
+
+static void sign_desc(const s32 *p, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "%s", *p < 0 ? "discharge" : "charge");
+}
+
+KUNIT_ARRAY_PARAM(sign, continuous_signs, sign_desc);
+
+static void system_overload_continuous(struct kunit *test)
+{
+	s32 sign = *(const s32 *)test->param_value;
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, sign * MA(200000));
+	bms_run(&b, 120000);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, sign * (MA(200000) + 1));
+	bms_step(&b);
+	bms_run(&b, DELAY(60000) - 1);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+	KUNIT_EXPECT_FALSE(test, code(&b, CODE(A_A12)));
+	bms_run(&b, 1);
+	KUNIT_EXPECT_FALSE(test, on(&b, SYSTEM_FETS));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_A12)));
+
+	/* Retried after 10 s; the 60 s start again from there. */
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, 0);
+	bms_run(&b, DELAY(10000));
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, sign * (MA(200000) + 1));
+	bms_step(&b);
+	bms_run(&b, DELAY(60000) - 1);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+
+	/* A sample at or below 200 A restarts the 60 s. */
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, sign * MA(200000));
+	bms_step(&b);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, sign * (MA(200000) + 1));
+	bms_run(&b, 59000);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+}
+
+/* Three overload trips within 60 s latch, as three short circuits do. */
+static void system_overload_latch(struct kunit *test)
+{
+	struct bms b;
+	int i;
+
+	bms_init(&b);
+	bms_settle(&b);
+	for (i = 0; i < 3; i++) {
+		bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, -MA(500000));
+		bms_run(&b, 100);
+		KUNIT_EXPECT_FALSE(test, on(&b, SYSTEM_FETS));
+		bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, 0);
+		bms_run(&b, DELAY(10000));
+	}
+	KUNIT_EXPECT_TRUE(test, b.st.sc_latched);
+	bms_run(&b, 120000);
+	KUNIT_EXPECT_FALSE(test, on(&b, SYSTEM_FETS));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_A12)));
+	smartbms_engine_clear(&b.st);
+	bms_run(&b, 100);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+}
+
+/*
+ * Not wired, or not read: no overload is made up, and a failed reading
+ * neither starts nor restarts the 60 s.  The loop wakes for the 60 s end
+ * even when the sampling is slow.
+ */
+static void system_overload_unread(struct kunit *test)
+{
+	struct bms b;
+	u64 t0;
+
+	bms_init(&b);
+	b.in.meas_absent = BIT(SMARTBMS_MEAS_SYSTEM_UA);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, -MA(500000));
+	bms_run(&b, 120000);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_SYSTEM_UA, -MA(250000));
+	b.in.now_ms += 100;
+	bms_step(&b);
+	t0 = b.in.now_ms;
+	b.in.meas_ok &= ~BIT(SMARTBMS_MEAS_SYSTEM_UA);
+	b.in.now_ms = t0 + 59500;
+	bms_step(&b);
+	KUNIT_EXPECT_EQ(test, b.st.outputs & SYSTEM_FETS, SYSTEM_FETS);
+	KUNIT_EXPECT_EQ(test, b.st.next_ms, t0 + DELAY(60000));
+	b.in.now_ms = b.st.next_ms;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, SYSTEM_FETS));
+}
+
 /* Trips further apart than the 60 s window never latch. */
 static void short_circuit_no_latch_outside_window(struct kunit *test)
 {
@@ -1817,6 +2093,8 @@ struct oracle {
 	u64 pre_since, high_since;
 	u64 sc_open_ms;
 	bool sc_open;
+	bool sys_over_running, sys_over_tripped;
+	u64 sys_over_since;
 };
 
 static s32 rand_range(struct rnd_state *r, s32 lo, s32 hi)
@@ -1875,6 +2153,16 @@ static void random_inputs(struct rnd_state *r, struct bms *b)
 	m[SMARTBMS_MEAS_ALTERNATOR_UA] = b->st.outputs & OUT(ALTERNATOR) ?
 					 rand_range(r, 0, MA(130000)) : 0;
 	m[SMARTBMS_MEAS_SYSTEM_UA] = rand_range(r, MA(-200000), MA(200000));
+	if (chance(r, 20)) {
+		static const s32 sys[] = {
+			MA(200000), MA(200000) + 1, MA(400000), MA(400000) + 1,
+		};
+
+		m[SMARTBMS_MEAS_SYSTEM_UA] = sys[prandom_u32_state(r) % ARRAY_SIZE(sys)] *
+					     (chance(r, 500) ? -1 : 1);
+	} else if (chance(r, 10)) {
+		m[SMARTBMS_MEAS_SYSTEM_UA] = rand_range(r, MA(-500000), MA(500000));
+	}
 	m[SMARTBMS_MEAS_REFERENCE_UV] = chance(r, 20) ?
 					rand_range(r, MV(2300), MV(2700)) : MV(2500);
 	b->in.meas_ok = SMARTBMS_ALL_MEAS;
@@ -1884,6 +2172,7 @@ static void random_inputs(struct rnd_state *r, struct bms *b)
 		b->in.meas_ok = 0;
 	b->in.calibration_bad = chance(r, 3) ? !b->in.calibration_bad : b->in.calibration_bad;
 	b->in.settings_bad = chance(r, 3) ? !b->in.settings_bad : b->in.settings_bad;
+	b->in.limiter = chance(r, 3) ? !b->in.limiter : b->in.limiter;
 
 	if (chance(r, 4))
 		b->set.fuse = prandom_u32_state(r) % SMARTBMS_NUM_FUSES;
@@ -1971,6 +2260,33 @@ static void oracle_update(struct oracle *o, const struct bms *b, bool suspended)
 	/* Rule 7. */
 	oracle_track(bat || low, &o->pre_running, &o->pre_since, now);
 	oracle_track(!low, &o->high_running, &o->high_since, now);
+
+	/*
+	 * Rule 11a: above 200 A either way for 60 s (a failed reading neither
+	 * starts nor restarts it).  A short-circuit trip during the 60 s may
+	 * restart them: only a run without one is held to the 60 s.
+	 */
+	if (b->in.meas_ok & BIT(SMARTBMS_MEAS_SYSTEM_UA)) {
+		bool was = o->sys_over_running;
+
+		oracle_track(abs(m[SMARTBMS_MEAS_SYSTEM_UA]) > MA(200000), &o->sys_over_running,
+			     &o->sys_over_since, now);
+		if (!was)
+			o->sys_over_tripped = false;
+	}
+	if (o->sys_over_running && (b->st.codes & CODE(A_A12)))
+		o->sys_over_tripped = true;
+}
+
+/* Must System+ be open now for an overload (rule 11a)? */
+static bool oracle_overload(const struct oracle *o, const struct bms *b)
+{
+	s64 sys = b->in.meas[SMARTBMS_MEAS_SYSTEM_UA];
+
+	if ((b->in.meas_ok & BIT(SMARTBMS_MEAS_SYSTEM_UA)) && abs(sys) > MA(400000))
+		return true;
+	return o->sys_over_running && !o->sys_over_tripped &&
+	       b->in.now_ms - o->sys_over_since >= DELAY(60000);
 }
 
 static void check_invariants(struct kunit *test, const struct bms *b,
@@ -2021,6 +2337,14 @@ static void check_invariants(struct kunit *test, const struct bms *b,
 	if (came & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)) && o->sc_open)
 		KUNIT_EXPECT_GE_MSG(test, now - o->sc_open_ms, DELAY(10000),
 				    "step %u: System+ back before the short-circuit retry", step);
+	/* A System+ overload opens both System+ FETs, as a short circuit. */
+	if (oracle_overload(o, b)) {
+		KUNIT_EXPECT_FALSE_MSG(test, now_on & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)),
+				       "step %u: System+ on in an overload", step);
+		if (!suspended)
+			KUNIT_EXPECT_TRUE_MSG(test, b->st.codes & CODE(A_A12),
+					      "step %u: overload without A-A12", step);
+	}
 	/* Switch everything off: every output in its not-allowed state. */
 	if (!on && b->set.remote_function == SMARTBMS_REMOTE_EVERYTHING)
 		KUNIT_EXPECT_EQ_MSG(test, now_on, 0, "step %u: output on while switched off", step);
@@ -2087,7 +2411,7 @@ static void random_sequences_keep_invariants(struct kunit *test)
 		suspended = !(b.set.soft_switch && (l & IN(REMOTE))) &&
 			    b.set.remote_function == SMARTBMS_REMOTE_EVERYTHING;
 		oracle_update(&o, &b, suspended);
-		if ((l & IN(SHORT_CIRCUIT)) &&
+		if (((l & IN(SHORT_CIRCUIT)) || oracle_overload(&o, &b)) &&
 		    (before & ~b.st.outputs & (OUT(SYSTEM_CHARGE) | OUT(SYSTEM_DISCHARGE)))) {
 			o.sc_open = true;
 			o.sc_open_ms = b.in.now_ms;
@@ -2871,6 +3195,9 @@ static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE_PARAM(blockers_take_away, block_gen_params),
 	KUNIT_CASE_PARAM(fuse_table_limits, fuse_gen_params),
 	KUNIT_CASE_PARAM(fuse_overcurrent_supervision, fuse_gen_params),
+	KUNIT_CASE_PARAM(fuse_trip_without_limiter, fuse_gen_params),
+	KUNIT_CASE(alternator_limit_unknown_fuse),
+	KUNIT_CASE(alternator_mean_without_limiter),
 	KUNIT_CASE_PARAM(lockout_at_the_limit, lockout_limit_gen_params),
 	KUNIT_CASE_PARAM(lockout_release_after_10s, release_gen_params),
 	KUNIT_CASE(lockout_release_restarts),
@@ -2887,6 +3214,10 @@ static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE_PARAM(short_circuit_latch, sc_clear_gen_params),
 	KUNIT_CASE(short_circuit_no_latch_outside_window),
 	KUNIT_CASE(short_circuit_latch_window),
+	KUNIT_CASE_PARAM(system_overload_peak, peak_gen_params),
+	KUNIT_CASE_PARAM(system_overload_continuous, sign_gen_params),
+	KUNIT_CASE(system_overload_latch),
+	KUNIT_CASE(system_overload_unread),
 	KUNIT_CASE_PARAM(lines_lost_e_b32, lost_gen_params),
 	KUNIT_CASE(prealarm_implausible_e_b32),
 	KUNIT_CASE(adc_failures_e_b33),

@@ -15,7 +15,8 @@ The parts:
 - an alternator with its regulator (14.4 V) behind the engine's on/off, and
   a starter battery that it charges;
 - the BMS's alternator current limiter, which holds the current at the
-  set-point the driver programs (the fuse table);
+  set-point the driver programs (the fuse table), unless a scenario says it
+  does not (.limiter_works: the alternator then gives all it can);
 - DC loads and a charger on System+, and the System+ short-circuit
   comparator, which sees a short only while the discharge FET conducts;
 - the BMS's own temperature, rising with the current it carries.
@@ -136,13 +137,15 @@ class Plant:
         self.engine = False
         self.regulator_v = 14.4
         self.starter_v = 12.6
+        self.limiter_works = True
         # System+ side.
         self.load_a = 0.0           # loads the load-disconnect output switches
         self.direct_load_a = 0.0    # loads wired to System+ only
         self.charger_a = 0.0        # a charger on System+
         self.short = False
-        # BMS temperature.
+        # BMS temperature (.self_heating: with the current it carries).
         self.ambient = 25.0
+        self.self_heating = True
         self.bms_temp = 25.0
         # Lines of the Lithium Battery Smart.
         self.prealarm = False
@@ -187,7 +190,7 @@ class Plant:
         if g('alternator-enable') and alt_v > v_batt:
             # The limiter holds the set-point while the regulator can give it.
             headroom = (alt_v - v_batt) / (self.r0 + self.r1 + 0.005)
-            i_alt = min(self.b.limit_ua() / 1e6, headroom)
+            i_alt = min(self.b.limit_ua() / 1e6, headroom) if self.limiter_works else headroom
         loads = self.direct_load_a + (self.load_a if g('load-disconnect') else 0)
         i_sys = 0.0
         if self.short and g('system-discharge-enable'):
@@ -211,7 +214,7 @@ class Plant:
         k = 1 - pow(2.718281828, -dt / self.tau) if dt else 0
         self.v_rc += (i * self.r1 - self.v_rc) * k
         # The BMS heats with the square of the current it carries.
-        heat = 0.004 * self.i_alt ** 2 + 0.002 * self.i_sys ** 2
+        heat = (0.004 * self.i_alt ** 2 + 0.002 * self.i_sys ** 2) if self.self_heating else 0
         self.bms_temp += (self.ambient + heat - self.bms_temp) * (1 - pow(2.718281828, -dt / 20))
         if self.engine:
             self.starter_v = min(13.8, self.starter_v + 0.01 * dt)

@@ -154,7 +154,8 @@ static void status_text(FILE *f, const struct bmsctl *ctl, const struct snapshot
 	fprintf(f, "\n  %-18s ", "Charge current");
 	if (s->current_percent.ok)
 		fprintf(f, "%lld %% of the limit (fuse %s)\n", s->current_percent.v, s->fuse);
-	else if (!strcmp(s->fuse, "not-set"))
+	else if (!strcmp(s->fuse, "not-set") || strstr(s->codes, "E-B31"))
+		/* The fuse unknown, or forgotten with the settings: 9 A for now. */
 		fprintf(f, "set the fuse type (bmsctl set fuse ...)\n");
 	else
 		fprintf(f, "n/a\n");

@@ -541,6 +541,7 @@ static void smartbms_read_sample(struct smartbms *bms, struct smartbms_inputs *i
 
 	in->calibration_bad = bms->calibration_bad;
 	in->settings_bad = bms->settings_bad;
+	in->limiter = bms->limit_chan;
 	in->now_ms = smartbms_now_ms(bms);
 }
 
@@ -732,7 +733,8 @@ static int smartbms_apply_settings(struct smartbms *bms,
 
 	if (bms->limit_chan) {
 		/* The limiter's set-point follows the fuse table (rule 2). */
-		ret = smartbms_program_limit(bms, smartbms_fuse_limit_ua(set->fuse) / 1000);
+		ret = smartbms_program_limit(bms, smartbms_alt_limit_ua(set, bms->settings_bad) /
+					     1000);
 		if (ret)
 			dev_warn(bms->dev, "failed to program the current limit: %d\n", ret);
 	}
@@ -1017,8 +1019,11 @@ static ssize_t alternator_current_percent_show(struct device *dev,
 
 	smartbms_get_state(bms, NULL, &in);
 	smartbms_get_settings(bms, &set);
-	/* "Set the fuse type" first: no percentage of an unknown limit. */
-	if (set.fuse == SMARTBMS_FUSE_NOT_SET ||
+	/*
+	 * "Set the fuse type" first: no percentage of an unknown limit, nor
+	 * of the 9 A that stands in for it after the settings were lost.
+	 */
+	if (set.fuse == SMARTBMS_FUSE_NOT_SET || in.settings_bad ||
 	    !(in.meas_ok & BIT(SMARTBMS_MEAS_ALTERNATOR_UA)))
 		return -ENODATA;
 	return sysfs_emit(buf, "%lld\n",
@@ -1051,8 +1056,7 @@ static ssize_t timers_show(struct device *dev, struct device_attribute *attr, ch
 		       smartbms_delay_end(st.alt_below.since_ms, t->alt_lose_ms));
 	SMARTBMS_TIMER(!st.alt_trip && st.alt_over.running, "alternator-overcurrent",
 		       smartbms_delay_end(st.alt_over.since_ms, t->alt_overcurrent_ms));
-	SMARTBMS_TIMER(st.alt_trip, "alternator-retry",
-		       smartbms_delay_end(st.alt_trip_ms, t->alt_retry_ms));
+	SMARTBMS_TIMER(st.alt_trip, "alternator-retry", st.alt_retry_at_ms);
 	SMARTBMS_TIMER(st.lockout && st.lockout_release.running, "lockout-release",
 		       smartbms_delay_end(st.lockout_release.since_ms, t->lockout_release_ms));
 	SMARTBMS_TIMER(st.discharge_ok && st.prealarm.running, "prealarm-lead",
@@ -1061,6 +1065,8 @@ static ssize_t timers_show(struct device *dev, struct device_attribute *attr, ch
 		       smartbms_delay_end(st.discharge_high.since_ms, t->discharge_qualify_ms));
 	SMARTBMS_TIMER(st.sc_trip && !st.sc_latched, "short-circuit-retry",
 		       smartbms_delay_end(st.sc_trip_ms, t->sc_retry_ms));
+	SMARTBMS_TIMER(!st.sc_trip && st.sys_over.running, "system-overload",
+		       smartbms_delay_end(st.sys_over.since_ms, t->sys_overload_ms));
 	SMARTBMS_TIMER(st.lines_lost.running, "cable-check",
 		       smartbms_delay_end(st.lines_lost.since_ms, t->lost_ms));
 #undef SMARTBMS_TIMER
@@ -1316,7 +1322,7 @@ static int smartbms_mains_get_property(struct power_supply *psy,
 		return smartbms_meas(bms, SMARTBMS_MEAS_ALTERNATOR_UA, &val->intval);
 	case POWER_SUPPLY_PROP_INPUT_CURRENT_LIMIT:
 		smartbms_get_settings(bms, &set);
-		val->intval = smartbms_fuse_limit_ua(set.fuse);
+		val->intval = smartbms_alt_limit_ua(&set, READ_ONCE(bms->settings_bad));
 		return 0;
 	default:
 		return -EINVAL;
@@ -1373,7 +1379,7 @@ static int smartbms_hwmon_read(struct device *dev, enum hwmon_sensor_types type,
 	case hwmon_curr:
 		if (channel == SMARTBMS_HWMON_CURR_ALTERNATOR && attr == hwmon_curr_max) {
 			smartbms_get_settings(bms, &set);
-			*val = smartbms_fuse_limit_ua(set.fuse) / 1000;
+			*val = smartbms_alt_limit_ua(&set, READ_ONCE(bms->settings_bad)) / 1000;
 			return 0;
 		}
 		if (attr == hwmon_curr_alarm) {

@@ -39,6 +39,9 @@ const struct smartbms_tunables smartbms_tunables = {
 	.discharge_qualify_ms	= 1000,
 	.sc_retry_ms		= 10000,
 	.sc_latch_window_ms	= 60000,
+	.sys_peak_ua		= 400000000,
+	.sys_continuous_ua	= 200000000,
+	.sys_overload_ms	= 60000,
 	.lost_ms		= 60000,
 	.lost_band_min_uv	= 12000000,
 	.lost_band_max_uv	= 14400000,
@@ -68,7 +71,7 @@ EXPORT_SYMBOL_IF_KUNIT(smartbms_code_names);
 
 /* Maximum alternator charge current per fuse (manual 3.4), in mA. */
 static const u32 smartbms_fuse_limit_ma[SMARTBMS_NUM_FUSES] = {
-	[SMARTBMS_FUSE_NOT_SET]	= 100000,	/* the hardware maximum */
+	[SMARTBMS_FUSE_NOT_SET]	= 9000,		/* the smallest: set the fuse type */
 	[SMARTBMS_FUSE_125A]	= 100000,
 	[SMARTBMS_FUSE_100A]	= 90000,
 	[SMARTBMS_FUSE_80A]	= 60000,
@@ -220,7 +223,8 @@ EXPORT_SYMBOL_IF_KUNIT(smartbms_parse_charge_limit);
  * smartbms_fuse_limit_ua() - alternator current limit for a fuse
  * @fuse: the fuse setting
  *
- * Return: the limit in uA; the hardware maximum while the fuse is not set.
+ * Return: the limit in uA; the smallest of the table (9 A) while the fuse
+ * is not set.
  */
 u32 smartbms_fuse_limit_ua(enum smartbms_fuse fuse)
 {
@@ -229,6 +233,24 @@ u32 smartbms_fuse_limit_ua(enum smartbms_fuse fuse)
 	return smartbms_fuse_limit_ma[fuse] * 1000;
 }
 EXPORT_SYMBOL_IF_KUNIT(smartbms_fuse_limit_ua);
+
+/**
+ * smartbms_alt_limit_ua() - the alternator current limit in force
+ * @set: the settings in force
+ * @settings_bad: the stored settings were lost or corrupt (E-B31)
+ *
+ * The fuse fitted is known only once it has been set and kept: while it
+ * is not set, or the stored settings were lost (whatever the defaults now
+ * say), the smallest table value applies, and the status asks to set the
+ * fuse type (behaviour.md section 2).
+ *
+ * Return: the limit in uA.
+ */
+u32 smartbms_alt_limit_ua(const struct smartbms_settings *set, bool settings_bad)
+{
+	return smartbms_fuse_limit_ua(settings_bad ? SMARTBMS_FUSE_NOT_SET : set->fuse);
+}
+EXPORT_SYMBOL_IF_KUNIT(smartbms_alt_limit_ua);
 
 /* The lines as the rules see them: unreadable ones deny, absent ones idle. */
 static u32 smartbms_lines(const struct smartbms_settings *set,
@@ -315,30 +337,63 @@ static void smartbms_alternator_qualify(struct smartbms_state *st,
 		st->alt_qualified = false;
 }
 
-/* Rule 2: supervision of the alternator current against the fuse limit. */
+/*
+ * Rule 2: supervision of the alternator current against the fuse limit.
+ * With the `alternator-limit` output wired the limiter holds the current
+ * at the limit, and only 10 % above it for 5 s trips.  Without one nothing
+ * else holds it, so anything above the limit for 5 s trips.  Either way
+ * the port stays open for the retry delay, and longer when needed for the
+ * mean current from the start of the over-current to the retry to be at
+ * most the limit: the charge that flowed while the over-current timer ran
+ * at most the limit times that whole time.  The charge is counted high:
+ * each interval between readings at the larger of its two, and the first
+ * reading above the level as flowing since the reading before (at most a
+ * slow sampling period back).  An alternator that could deliver far more
+ * than the limit is so held at the limit on average.
+ */
 static void smartbms_alternator_supervise(struct smartbms_state *st,
 					  const struct smartbms_settings *set,
 					  const struct smartbms_inputs *in)
 {
 	const struct smartbms_tunables *t = &smartbms_tunables;
-	s64 limit = smartbms_fuse_limit_ua(set->fuse);
+	s64 limit = smartbms_alt_limit_ua(set, in->settings_bad);
+	s64 level = in->limiter ? limit * (100 + t->alt_overcurrent_pct) : limit * 100;
 	u64 now = in->now_ms;
 
-	if (st->alt_trip && now >= smartbms_delay_end(st->alt_trip_ms, t->alt_retry_ms))
+	if (st->alt_trip && now >= st->alt_retry_at_ms)
 		st->alt_trip = false;
 
 	/* A missing sample neither starts nor restarts the supervision. */
 	if (smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UA)) {
-		s64 cur = in->meas[SMARTBMS_MEAS_ALTERNATOR_UA];
+		s32 cur = in->meas[SMARTBMS_MEAS_ALTERNATOR_UA];
+		bool was = st->alt_over.running;
 
-		smartbms_timer_track(&st->alt_over,
-				     cur * 100 > limit * (100 + t->alt_overcurrent_pct), now);
+		smartbms_timer_track(&st->alt_over, (s64)cur * 100 > level, now);
+		if (!st->alt_over.running) {
+			st->alt_over_uams = 0;
+		} else if (was) {
+			st->alt_over_uams += (u64)max(max(cur, st->alt_last_ua), 0) *
+					     (now - st->alt_last_ms);
+		} else {
+			st->alt_over_from_ms = now - min(now - st->alt_last_ms,
+							 (u64)t->sample_slow_ms);
+			st->alt_over_uams = (u64)cur * (now - st->alt_over_from_ms);
+		}
+		st->alt_last_ua = cur;
+		st->alt_last_ms = now;
 	}
 
 	if (!st->alt_trip && smartbms_timer_held(&st->alt_over, now, t->alt_overcurrent_ms)) {
+		/* Open until the mean since the count began is the limit. */
+		u64 mean_ok = st->alt_over_from_ms +
+			      div64_u64(st->alt_over_uams + limit - 1, limit);
+
 		st->alt_trip = true;
 		st->alt_trip_ms = now;
+		st->alt_retry_at_ms = max(smartbms_delay_end(now, t->alt_retry_ms),
+					  smartbms_delay_end(mean_ok, 0));
 		st->alt_over.running = false;
+		st->alt_over_uams = 0;
 	}
 }
 
@@ -439,9 +494,35 @@ static void smartbms_prealarm(struct smartbms_state *st, u32 lines, u64 now)
 	}
 }
 
-/* Rule 11: short-circuit trip, retry, and latch after repeated trips. */
+/*
+ * Rule 11a: System+ overload, where `system-current` is wired.  The manual
+ * rates System+ at 200 A continuous and 400 A peak, either way (the FETs
+ * carry charge and discharge alike): above the peak at the sample, or
+ * above the continuous rating for a time constant, counts as a trip of the
+ * short-circuit path.  A missing sample neither starts nor restarts the
+ * time.
+ */
+static bool smartbms_system_overload(struct smartbms_state *st,
+				     const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	s64 cur;
+
+	if (smartbms_ok(in, SMARTBMS_MEAS_SYSTEM_UA)) {
+		cur = abs((s64)in->meas[SMARTBMS_MEAS_SYSTEM_UA]);
+		smartbms_timer_track(&st->sys_over, cur > t->sys_continuous_ua, in->now_ms);
+		if (cur > t->sys_peak_ua)
+			return true;
+	}
+	return smartbms_timer_held(&st->sys_over, in->now_ms, t->sys_overload_ms);
+}
+
+/*
+ * Rule 11: short-circuit trip, retry, and latch after repeated trips.
+ * @overload: a System+ overload (rule 11a) trips as the comparator does.
+ */
 static void smartbms_short_circuit(struct smartbms_state *st, bool on, u32 lines,
-				   u64 now)
+				   bool overload, u64 now)
 {
 	const struct smartbms_tunables *t = &smartbms_tunables;
 	unsigned int i, n = 0;
@@ -454,7 +535,7 @@ static void smartbms_short_circuit(struct smartbms_state *st, bool on, u32 lines
 	    now >= smartbms_delay_end(st->sc_trip_ms, t->sc_retry_ms))
 		st->sc_trip = false;
 
-	if (!(lines & BIT(SMARTBMS_IN_SHORT_CIRCUIT)) || st->sc_trip)
+	if (!(overload || (lines & BIT(SMARTBMS_IN_SHORT_CIRCUIT))) || st->sc_trip)
 		return;
 
 	/*
@@ -604,7 +685,7 @@ static u64 smartbms_next(const struct smartbms_state *st,
 	if (!st->alt_trip)
 		smartbms_timer_due(&st->alt_over, &next, now, t->alt_overcurrent_ms);
 	else
-		smartbms_due(&next, now, smartbms_delay_end(st->alt_trip_ms, t->alt_retry_ms));
+		smartbms_due(&next, now, st->alt_retry_at_ms);
 	if (st->lockout)
 		smartbms_timer_due(&st->lockout_release, &next, now, t->lockout_release_ms);
 	if (st->discharge_ok)
@@ -619,6 +700,8 @@ static u64 smartbms_next(const struct smartbms_state *st,
 	}
 	if (st->sc_trip && !st->sc_latched)
 		smartbms_due(&next, now, smartbms_delay_end(st->sc_trip_ms, t->sc_retry_ms));
+	else if (!st->sc_trip)
+		smartbms_timer_due(&st->sys_over, &next, now, t->sys_overload_ms);
 	smartbms_timer_due(&st->lines_lost, &next, now, t->lost_ms);
 	smartbms_timer_due(&st->prealarm_implausible, &next, now, t->lost_ms);
 
@@ -641,6 +724,7 @@ static void smartbms_suspend(struct smartbms_state *st, u32 codes, u64 now)
 	smartbms_engine_init(st);
 	st->alt_trip = kept.alt_trip;
 	st->alt_trip_ms = kept.alt_trip_ms;
+	st->alt_retry_at_ms = kept.alt_retry_at_ms;
 	st->lockout = kept.lockout;
 	st->ot_charge = kept.ot_charge;
 	st->ot_discharge = kept.ot_discharge;
@@ -697,7 +781,7 @@ void smartbms_engine_step(struct smartbms_state *st,
 		return;
 	}
 
-	smartbms_short_circuit(st, on, lines, now);
+	smartbms_short_circuit(st, on, lines, smartbms_system_overload(st, in), now);
 	st->was_on = on;
 	st->started = true;
 	st->suspended = false;

@@ -106,7 +106,7 @@ enum smartbms_code {
 
 /**
  * enum smartbms_fuse - the alternator fuse fitted (manual 3.4)
- * @SMARTBMS_FUSE_NOT_SET: not configured yet; the hardware maximum applies
+ * @SMARTBMS_FUSE_NOT_SET: not configured yet; the smallest limit (9 A) applies
  * @SMARTBMS_FUSE_125A: 125 A, 100 A limit
  * @SMARTBMS_FUSE_100A: 100 A, 90 A limit
  * @SMARTBMS_FUSE_80A: 80 A, 60 A limit
@@ -199,6 +199,9 @@ struct smartbms_settings {
  * @meas_absent: optional channels the board does not wire
  * @calibration_bad: calibration data declared but missing or corrupt
  * @settings_bad: stored settings missing or corrupt (defaults in use)
+ * @limiter: the board wires the `alternator-limit` output, an analog
+ *	limiter that holds the alternator current at the table value (rule 2);
+ *	without it the engine keeps the mean current there by trip and retry
  */
 struct smartbms_inputs {
 	u64 now_ms;
@@ -210,6 +213,7 @@ struct smartbms_inputs {
 	u32 meas_absent;
 	bool calibration_bad;
 	bool settings_bad;
+	bool limiter;
 };
 
 /*
@@ -249,6 +253,13 @@ struct smartbms_timer {
  * @alt_over: the alternator current is above the supervision level
  * @alt_trip: the alternator port is tripped for over-current
  * @alt_trip_ms: when it tripped
+ * @alt_retry_at_ms: when it retries: the retry delay after the trip, or later
+ *	when the charge that flowed while @alt_over ran needs a longer open
+ *	time to bring the mean current back to the limit (rule 2)
+ * @alt_over_uams: charge through the port while @alt_over runs, in uA*ms
+ * @alt_over_from_ms: since when @alt_over_uams counts
+ * @alt_last_ua: the alternator current of the last sample that read it
+ * @alt_last_ms: the time of that sample
  * @lockout: charge-limit lock-out
  * @lockout_release: the battery is at or below the release level
  * @ot_charge: over-temperature, first level (charging stops)
@@ -262,6 +273,7 @@ struct smartbms_timer {
  * @sc_trip_ms: when it last tripped
  * @sc_trips: times of the recent trips, oldest first; as many as latch
  * @sc_count: number of valid entries in @sc_trips
+ * @sys_over: the System+ current is above its continuous rating
  * @lines_lost: both battery lines low in the normal voltage band
  * @prealarm_implausible: battery pre-alarm active well above its level
  * @adc_failures: consecutive samples with a failed read
@@ -283,6 +295,11 @@ struct smartbms_state {
 	struct smartbms_timer alt_over;
 	bool alt_trip;
 	u64 alt_trip_ms;
+	u64 alt_retry_at_ms;
+	u64 alt_over_uams;
+	u64 alt_over_from_ms;
+	s32 alt_last_ua;
+	u64 alt_last_ms;
 	bool lockout;
 	struct smartbms_timer lockout_release;
 	bool ot_charge;
@@ -296,6 +313,7 @@ struct smartbms_state {
 	u64 sc_trip_ms;
 	u64 sc_trips[SMARTBMS_SC_LATCH_TRIPS];
 	unsigned int sc_count;
+	struct smartbms_timer sys_over;
 	struct smartbms_timer lines_lost;
 	struct smartbms_timer prealarm_implausible;
 	unsigned int adc_failures;
@@ -320,6 +338,11 @@ struct smartbms_state {
  * @discharge_qualify_ms: discharge-allowed high time to permit discharge
  * @sc_retry_ms: time after a short-circuit trip before retrying (rule 11)
  * @sc_latch_window_ms: window for SMARTBMS_SC_LATCH_TRIPS trips to latch
+ * @sys_peak_ua: System+ current, either way, above which System+ opens at
+ *	once as for a short circuit (rule 11a)
+ * @sys_continuous_ua: System+ current, either way, above which it opens
+ *	after @sys_overload_ms
+ * @sys_overload_ms: time above @sys_continuous_ua that opens System+
  * @lost_ms: time before lost lines raise E-B32 (rule 12)
  * @lost_band_min_uv: lower end of the normal battery voltage band
  * @lost_band_max_uv: upper end of the normal battery voltage band
@@ -351,6 +374,9 @@ struct smartbms_tunables {
 	u32 discharge_qualify_ms;
 	u32 sc_retry_ms;
 	u32 sc_latch_window_ms;
+	u32 sys_peak_ua;
+	u32 sys_continuous_ua;
+	u32 sys_overload_ms;
 	u32 lost_ms;
 	u32 lost_band_min_uv;
 	u32 lost_band_max_uv;
@@ -391,6 +417,7 @@ void smartbms_settings_init(struct smartbms_settings *set);
 int smartbms_settings_check(const struct smartbms_settings *set);
 int smartbms_parse_charge_limit(const char *buf, size_t count, u32 *uv);
 u32 smartbms_fuse_limit_ua(enum smartbms_fuse fuse);
+u32 smartbms_alt_limit_ua(const struct smartbms_settings *set, bool settings_bad);
 void smartbms_engine_step(struct smartbms_state *st,
 			  const struct smartbms_settings *set,
 			  const struct smartbms_inputs *in);
