@@ -77,7 +77,7 @@ check:
 	tests/check.sh
 
 mutate:
-	tests/mutate.sh
+	tests/mutate.sh $(MUTATIONS)
 
 fuzz:
 	tests/fuzz/run.sh --time $(or $(FUZZ_TIME),600)

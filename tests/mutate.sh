@@ -6,6 +6,10 @@
 # in the guest and must report at least one failing case.  Prints one line
 # per mutation and ends with "N passed, N failed" (a survivor is a failure).
 # Not part of `make check`: it boots the guest once per mutation.
+# `tests/mutate.sh N...` (or `make mutate MUTATIONS="N..."`) runs only the
+# mutations numbered N (`tests/lib/mutations.py list tests/mutations.txt`
+# numbers them); `make check`'s static gates check that every line's text
+# is in the tree exactly once.
 
 set -uo pipefail
 
@@ -18,28 +22,21 @@ passed=0 failed=0
 rm -rf "$work"
 mkdir -p "$work"
 
-n=0
-while IFS= read -r spec; do
-	case $spec in '' | '#'*) continue ;; esac
-	file=${spec%%@@*}
-	rest=${spec#*@@}
-	text=${rest%%@@*}
-	repl=${rest#*@@}
-	n=$((n + 1))
+list=$top/tests/mutations.txt
+if ! python3 "$top/tests/lib/mutations.py" check "$list" "$top"; then
+	echo "FAIL: tests/mutations.txt does not match the tree"
+	exit 1
+fi
+
+while IFS=$'\t' read -r n file text repl; do
+	if [ $# -gt 0 ] && [[ " $* " != *" $n "* ]]; then
+		continue
+	fi
 	tree=$work/tree
 	rm -rf "$tree"
 	mkdir -p "$tree"
 	cp -a "$top/Kbuild" "$top/compat" "$top/drivers" "$top/include" "$top/tests" "$tree/"
-	if ! python3 - "$tree/$file" "$text" "$repl" <<'PY'
-import sys
-path, old, new = sys.argv[1], sys.argv[2].replace('\\n', '\n').replace('\\t', '\t'), \
-                 sys.argv[3].replace('\\n', '\n').replace('\\t', '\t')
-src = open(path).read()
-if src.count(old) != 1:
-    sys.exit(1)
-open(path, 'w').write(src.replace(old, new))
-PY
-	then
+	if ! python3 "$top/tests/lib/mutations.py" apply "$list" "$n" "$tree"; then
 		echo "FAIL mutation $n: text not found once in $file: $text"
 		failed=$((failed + 1))
 		continue
@@ -60,7 +57,7 @@ PY
 		echo "FAIL mutation $n survived: $text -> $repl"
 		failed=$((failed + 1))
 	fi
-done <"$top/tests/mutations.txt"
+done < <(python3 "$top/tests/lib/mutations.py" list "$list")
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -169,6 +169,13 @@ n=$(cd tools/bmsctl && clang-tidy --list-checks | grep -c '^    ')
 gate clang-tidy "$(clang-tidy --version | grep -o 'LLVM version [0-9.]*'), $n checks, ${#bsrcs[@]} bmsctl sources" \
 	"$out/clang-tidy.findings"
 
+# tests/mutations.txt: each mutation's text is in the tree exactly once
+# (a stale line would only show in the slow `make mutate`).
+t0=$SECONDS
+python3 tests/lib/mutations.py check tests/mutations.txt "$top" >"$out/mutations.findings" 2>&1
+gate mutations "$(grep -c '@@' tests/mutations.txt) lines of tests/mutations.txt" \
+	"$out/mutations.findings"
+
 # Every script git knows (*.sh, anything with a shell #!, and the
 # bash completion) through shellcheck -x, following the sources (.shellcheckrc).
 t0=$SECONDS
