@@ -37,8 +37,11 @@
  *     calibration/settings raise E-B30/E-B31; a reference out of tolerance
  *     raises E-B33
  *   - 1, 3: the alternator port conducts only with both voltages read and
- *     the alternator above the battery; a battery at or above the charge
- *     limit stops the alternator port and System+ charge at once
+ *     the alternator more than 150 mV above the battery, or, when it
+ *     conducted at the sample before and the alternator current is read,
+ *     the battery below the alternator plus 150 mV; never with a current
+ *     read more than 1 A back out of the bank; a battery at or above the
+ *     charge limit stops the alternator port and System+ charge at once
  *   - 7, 9: System+ discharge needs discharge permitted (load disconnect
  *     high); pre-alarm active exactly when (usage = use and the battery's
  *     pre-alarm active) or discharge-allowed low, W-B12 with it, the
@@ -67,7 +70,8 @@
  *     5 s trips the alternator port; without it, above the limit itself;
  *     the port stays open for 30 s, and longer until the mean current
  *     (counted high, as the rule says) since the over-current began is at
- *     most the limit
+ *     most the limit; a current more than 1 A back out of the bank trips
+ *     it for 30 s too (rule 1), restarted by each such reading
  *   - 11a: where the System+ current is read, above 400 A either way ->
  *     both System+ FETs off at that sample, A-A12; above 200 A for 60 s
  *     (without a short-circuit trip in between, which may restart it) too
@@ -172,6 +176,8 @@ static const struct smartbms_tunables rules = {
 	.alt_lose_ms		= 2000,
 	.alt_overcurrent_ms	= 5000,		/* rule 2 (10 %: see below) */
 	.alt_retry_ms		= 30000,
+	.alt_margin_uv		= 150000,	/* rule 1: one-way */
+	.alt_reverse_ua		= 1000000,
 	.lockout_hysteresis_uv	= 500000,	/* rule 3 */
 	.lockout_release_ms	= 10000,
 	.ot_charge_trip_mc	= 85000,	/* rule 6 */
@@ -396,7 +402,14 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 
 	/* Rule 1: one way only; rule 3: the lock-out starts at once. */
 	if (out & OUT(ALTERNATOR))
-		FUZZ_ASSERT(bat_ok && alt_ok && alt > bat);
+		FUZZ_ASSERT(bat_ok && alt_ok &&
+			    ((int64_t)alt > (int64_t)bat + t->alt_margin_uv ||
+			     ((prev_out & OUT(ALTERNATOR)) &&
+			      measured(in, SMARTBMS_MEAS_ALTERNATOR_UA) &&
+			      (int64_t)alt + t->alt_margin_uv > bat)));
+	if (measured(in, SMARTBMS_MEAS_ALTERNATOR_UA) &&
+	    in->meas[SMARTBMS_MEAS_ALTERNATOR_UA] < -(int64_t)t->alt_reverse_ua)
+		FUZZ_ASSERT(!(out & OUT(ALTERNATOR)));
 	if (bat_ok && bat >= (int64_t)set->charge_limit_uv)
 		FUZZ_ASSERT(!(out & (OUT(ALTERNATOR) | OUT(SYSTEM_CHARGE))));
 
@@ -482,6 +495,14 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 		}
 		md->alt_last_ua = cur;
 		md->alt_last_ms = now;
+		if (cur < -(int64_t)t->alt_reverse_ua) {
+			uint64_t retry = smartbms_delay_end(now, t->alt_retry_ms);
+
+			if (!md->alt_trip || md->alt_retry_ms < retry)
+				md->alt_retry_ms = retry;
+			md->alt_trip = true;
+			md->alt_trip_ms = now;
+		}
 	}
 	if (!md->alt_trip && hold_held(&md->alt_over, now, t->alt_overcurrent_ms)) {
 		uint64_t mean_ok = md->alt_from_ms +
@@ -663,6 +684,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(!(dropped & ~smartbms_engine_fast_trip(&st, &set, &later)));
 		later.now_ms += 60000;
 		FUZZ_ASSERT(!(dropped & ~smartbms_engine_fast_trip(&st, &set, &later)));
+		/* ... which takes them away from the state, as the driver does. */
+		st.outputs &= ~dropped;
 		smartbms_engine_step(&st, &set, &in);
 		trace(&st, &set, &in, dropped);
 		check_step(&st, &set, &in, &md, prev & ~dropped, dropped);

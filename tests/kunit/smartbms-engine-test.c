@@ -350,7 +350,35 @@ static void alternator_loses_at_13v(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, !on(&b, OUT(ALTERNATOR)), p->qualifies);
 }
 
-/* Reverse flow is never allowed: cut at the very next sample. */
+/*
+ * One-way: the port closes only with the alternator more than 150 mV above
+ * the battery (the two channels' worst disagreement).  Exactly 150 mV
+ * above does not close it; 1 uV more does.
+ */
+static void alternator_margin_closes(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13300));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13450));
+	bms_step(&b);
+	bms_run(&b, DELAY(1000) + 5000);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13450) + 1);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+}
+
+/*
+ * Once it conducts, the current keeps it closed, not the margin: the drop
+ * across a conducting port is far below it.  The voltages still open it
+ * when they say clearly otherwise: the battery at the alternator plus
+ * 150 mV, whatever a current channel stuck at zero reads.
+ */
 static void alternator_one_way(struct kunit *test)
 {
 	struct bms b;
@@ -359,21 +387,135 @@ static void alternator_one_way(struct kunit *test)
 	bms_settle(&b);
 	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13300));
 	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13500));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, MA(5000));
 	bms_step(&b);
 	bms_run(&b, DELAY(1000));
 	KUNIT_ASSERT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 
-	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13500));
-	b.in.now_ms += 1;
-	bms_step(&b);
-	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	/* Charging, 10 mV across the port: stays closed. */
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13490));
+	bms_run(&b, 5000);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 
-	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13500) - 1);
+	/* No current, the battery just below the alternator plus 150 mV. */
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, 0);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13650) - 1);
 	b.in.now_ms += 1;
 	bms_step(&b);
 	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
 
-	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13600));
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13650));
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+
+	/* Open, it needs the margin again. */
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13490));
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13350) - 1);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+}
+
+/*
+ * Without the alternator current (a board that does not wire it, or a
+ * sample that failed to read it) the margin alone decides, for a port that
+ * conducts as for one that does not.
+ */
+static void alternator_no_current_margin_alone(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(13300));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13500));
+	b.in.meas_absent |= BIT(SMARTBMS_MEAS_ALTERNATOR_UA);
+	bms_step(&b);
+	bms_run(&b, DELAY(1000));
+	KUNIT_ASSERT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13450) + 1);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(13450));
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+
+	/* With the current read again, the margin still closes it. */
+	b.in.meas_absent = 0;
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+}
+
+/*
+ * A reverse current beyond 1 A opens the port at that sample, whatever
+ * the voltages say (a divider reading high hides it from them), and is an
+ * alternator trip: Over current, retried after 30 s.  Exactly 1 A back
+ * is not beyond the margin.
+ */
+static void alternator_reverse_current(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_alternator_running(test, &b);
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, -MA(1000));
+	bms_run(&b, 5000);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_GOOD);
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, -MA(1000) - 1);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_OVERCURRENT);
+
+	/* The port open, nothing flows: the retry comes 30 s after the trip. */
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, 0);
+	b.in.now_ms += 1;
+	bms_step(&b);
+	bms_run(&b, DELAY(30000) - 2);
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
+	bms_run(&b, 1);
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	KUNIT_EXPECT_EQ(test, b.st.health, POWER_SUPPLY_HEALTH_GOOD);
+}
+
+/*
+ * After A-B11 the port still charges the bank when the alternator really
+ * charges, but a reverse current still opens it: never a discharge
+ * through it.
+ */
+static void alternator_after_undervoltage(struct kunit *test)
+{
+	struct bms b;
+
+	bms_init(&b);
+	bms_settle(&b);
+	bms_line(&b, IN(DISCHARGE_ALLOWED), false);
+	bms_set(&b, SMARTBMS_MEAS_BATTERY_UV, MV(11000));
+	bms_step(&b);
+	bms_run(&b, DELAY(30000));
+	KUNIT_ASSERT_TRUE(test, code(&b, CODE(A_B11)));
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UV, MV(14000));
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, MA(5000));
+	bms_step(&b);
+	bms_run(&b, DELAY(1000));
+	KUNIT_EXPECT_TRUE(test, on(&b, OUT(ALTERNATOR)));
+	KUNIT_EXPECT_TRUE(test, code(&b, CODE(A_B11)));
+	KUNIT_EXPECT_FALSE(test, on(&b, OUT(SYSTEM_DISCHARGE) | OUT(LOAD_DISCONNECT)));
+
+	bms_set(&b, SMARTBMS_MEAS_ALTERNATOR_UA, -MA(1000) - 1);
 	b.in.now_ms += 1;
 	bms_step(&b);
 	KUNIT_EXPECT_FALSE(test, on(&b, OUT(ALTERNATOR)));
@@ -3191,7 +3333,11 @@ static struct kunit_case smartbms_engine_test_cases[] = {
 	KUNIT_CASE(settings_unknown_choices),
 	KUNIT_CASE_PARAM(alternator_qualifies_above_13v, qualify_gen_params),
 	KUNIT_CASE_PARAM(alternator_loses_at_13v, lose_gen_params),
+	KUNIT_CASE(alternator_margin_closes),
 	KUNIT_CASE(alternator_one_way),
+	KUNIT_CASE(alternator_no_current_margin_alone),
+	KUNIT_CASE(alternator_reverse_current),
+	KUNIT_CASE(alternator_after_undervoltage),
 	KUNIT_CASE_PARAM(blockers_take_away, block_gen_params),
 	KUNIT_CASE_PARAM(fuse_table_limits, fuse_gen_params),
 	KUNIT_CASE_PARAM(fuse_overcurrent_supervision, fuse_gen_params),

@@ -13,7 +13,13 @@ The parts:
   cell, discharge not allowed below 2.8 V (until 3.2 V), charge not allowed
   above 3.75 V (until 3.5 V) or below 5 C;
 - an alternator with its regulator (14.4 V) behind the engine's on/off, and
-  a starter battery that it charges;
+  a starter battery that it charges, with loads of its own on the starter
+  side (.starter_load_a); with the engine off and the port conducting, the
+  bank feeds them and the starter battery when it is above them: the
+  current through the port then flows back out of the bank (i_alt < 0),
+  as much as the resistances let it;
+- the alternator voltage channel reading high by .alt_reading_offset_v
+  (a divider mismatch);
 - the BMS's alternator current limiter, which holds the current at the
   set-point the driver programs (the fuse table), unless a scenario says it
   does not (.limiter_works: the alternator then gives all it can);
@@ -136,7 +142,11 @@ class Plant:
         # Alternator, starter battery, engine.
         self.engine = False
         self.regulator_v = 14.4
-        self.starter_v = 12.6
+        self.starter_v = 12.6       # starter battery, at rest
+        self.starter_r = 0.01       # its internal resistance
+        self.starter_load_a = 0.0   # loads on the starter side
+        self.alt_reading_offset_v = 0.0
+        self.alt_node_v = self.starter_v
         self.limiter_works = True
         # System+ side.
         self.load_a = 0.0           # loads the load-disconnect output switches
@@ -185,12 +195,24 @@ class Plant:
     def currents(self):
         g = self.b.gate
         v_batt = self.pack_v(0)
+        r_port = self.r0 + self.r1 + 0.005
         alt_v = self.alternator_v()
         i_alt = 0.0
-        if g('alternator-enable') and alt_v > v_batt:
+        if g('alternator-enable') and not self.engine:
+            # The starter side node between its battery, its loads and the
+            # bank: current flows either way, back out of the bank when the
+            # node is below it; the limiter limits the charge direction only.
+            node = ((self.starter_v / self.starter_r + v_batt / r_port - self.starter_load_a) /
+                    (1 / self.starter_r + 1 / r_port))
+            i_alt = (node - v_batt) / r_port
+            if i_alt > 0 and self.limiter_works:
+                i_alt = min(self.b.limit_ua() / 1e6, i_alt)
+            alt_v = node
+        elif g('alternator-enable') and alt_v > v_batt:
             # The limiter holds the set-point while the regulator can give it.
-            headroom = (alt_v - v_batt) / (self.r0 + self.r1 + 0.005)
+            headroom = (alt_v - v_batt) / r_port
             i_alt = min(self.b.limit_ua() / 1e6, headroom) if self.limiter_works else headroom
+        self.alt_node_v = alt_v
         loads = self.direct_load_a + (self.load_a if g('load-disconnect') else 0)
         i_sys = 0.0
         if self.short and g('system-discharge-enable'):
@@ -202,7 +224,9 @@ class Plant:
         return i_alt, i_sys
 
     def alternator_v(self):
-        return self.regulator_v if self.engine else self.starter_v
+        if self.engine:
+            return self.regulator_v
+        return self.starter_v - self.starter_load_a * self.starter_r
 
     def step(self):
         now = time.monotonic()
@@ -227,7 +251,7 @@ class Plant:
         v = self.pack_v(i)
         b = self.b
         b.set_adc('battery', v * 1e6)
-        b.set_adc('alternator', self.alternator_v() * 1e6)
+        b.set_adc('alternator', (self.alt_node_v + self.alt_reading_offset_v) * 1e6)
         sys_on = b.gate('system-charge-enable') or b.gate('system-discharge-enable')
         b.set_adc('system', (v if sys_on else 0.0) * 1e6)
         b.set_adc('alternator-current', self.i_alt * 1e6)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Rule 1: the alternator port qualifies above 13.0 V for 1 s, is lost at or
-# below it for 2 s, and never lets current flow back.  The Mains supply
-# follows it.
+# below it for 2 s, and never lets current flow back: it closes only with the
+# alternator 150 mV above the battery, and a current back beyond 1 A opens
+# it.  The Mains supply follows it.
 
 # shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
@@ -39,11 +40,28 @@ check "not before 2 s (${ms} ms)" test "$ms" -ge 2000
 
 adc_set alternator 13.6V
 wait_quiet alternator-enable 1 4
+# Once it conducts, the current decides: no current back, no opening.
 adc_set battery 13.6V
-wait_eq "no reverse flow: the port opens when the battery is as high" 0 1 \
+sleep 1.5
+check_eq "conducting, the battery as high, no current back: stays closed" 1 \
+	"$(line_get alternator-enable)"
+adc_set battery 13.75V
+wait_eq "the battery at the alternator plus 150 mV opens it" 0 1 line_get alternator-enable
+adc_set battery 13.45V
+sleep 1.5
+check_eq "open, it closes only above the battery plus 150 mV" 0 \
+	"$(line_get alternator-enable)"
+adc_set battery 13.449V
+wait_eq "and closes 1 mV beyond it" 1 1 line_get alternator-enable
+adc_set alternator-current -1.5A
+wait_eq "a current back out of the bank beyond 1 A opens it" 0 1 \
 	line_get alternator-enable
-adc_set battery 13.0V
-wait_eq "and closes again when the alternator is higher" 1 1 line_get alternator-enable
+check_eq "... as an alternator trip: health Over current" "Over current" "$(bms_get health)"
+adc_set alternator-current 0
+t0=$(now_ms)
+wait_eq "retried after 30 s" 1 33 line_get alternator-enable
+ms=$(($(now_ms) - t0))
+echo "# alternator reverse-current retry after ${ms} ms, specified 30000 ms"
 
 bms_put fuse_rating 2x30A
 wait_eq "the fuse sets the limit" 40000000 2 cat "$mains/input_current_limit"

@@ -13,8 +13,9 @@
 #                    scenarios: the manual's scenarios with the plant model
 #                    (tests/plant/scenarios.py; boot.sh --time-travel);
 #                    bench: run the benchmarks (tests/bench/guest.sh)
-#   SMARTBMS_ONLY    optional: run only the system tests whose name contains
-#                    one of these comma-separated words
+#   SMARTBMS_ONLY    optional: run only the system tests (in scenarios mode:
+#                    the scenarios) whose name contains one of these
+#                    comma-separated words
 #   SMARTBMS_NVMEM   the board EEPROM's contents at power-on
 #
 # Results go to $SMARTBMS_OUT/results, one per line: "ok NAME" or

@@ -28,6 +28,22 @@ const struct smartbms_tunables smartbms_tunables = {
 	.alt_overcurrent_pct	= 10,
 	.alt_overcurrent_ms	= 5000,
 	.alt_retry_ms		= 30000,
+	/*
+	 * The one-way rule compares two channels, and what matters is how far
+	 * they may disagree.  The example board's dividers are 1 % parts: the
+	 * two channels may disagree by 1 % of the reading, 130 mV at 13 V (the
+	 * figure issue 26 gives), and each reads to half an ADS1015 step
+	 * through its 1:11 divider (1 mV at the pin, 11 mV at the terminal):
+	 * 141 mV in the worst case, rounded up to 150 mV.
+	 */
+	.alt_margin_uv		= 150000,
+	/*
+	 * The current channel's zero: the fuse is the shunt (about 0.5 mOhm
+	 * for a 125 A fuse) and a gain-100 amplifier's offset of 0.25 mV at
+	 * its input reads 0.5 A either way.  Twice that is surely a current
+	 * flowing back out of the bank.
+	 */
+	.alt_reverse_ua		= 1000000,
 	.lockout_hysteresis_uv	= 500000,
 	.lockout_release_ms	= 10000,
 	.ot_charge_trip_mc	= 85000,
@@ -381,6 +397,22 @@ static void smartbms_alternator_supervise(struct smartbms_state *st,
 		}
 		st->alt_last_ua = cur;
 		st->alt_last_ms = now;
+
+		/*
+		 * Rule 1: a current back out of the bank beyond the margin
+		 * opens the port at this sample and is an alternator trip,
+		 * retried as the over-current one.  A reading that goes on
+		 * restarts the retry.
+		 */
+		if (cur < -(s64)t->alt_reverse_ua) {
+			u64 retry = smartbms_delay_end(now, t->alt_retry_ms);
+
+			if (st->alt_trip)
+				retry = max(st->alt_retry_at_ms, retry);
+			st->alt_retry_at_ms = retry;
+			st->alt_trip = true;
+			st->alt_trip_ms = now;
+		}
 	}
 
 	if (!st->alt_trip && smartbms_timer_held(&st->alt_over, now, t->alt_overcurrent_ms)) {
@@ -395,6 +427,36 @@ static void smartbms_alternator_supervise(struct smartbms_state *st,
 		st->alt_over.running = false;
 		st->alt_over_uams = 0;
 	}
+}
+
+/*
+ * Rule 1, one-way.  The port closes only when the alternator voltage is
+ * above the battery's by more than the channels may disagree
+ * (alt_margin_uv).  Once it conducts, the current decides, not the margin:
+ * the drop across a conducting port is the current times a few milliohms,
+ * far less than the margin, so the margin would open the port it just
+ * closed.  It stays closed while the current is read (a reverse one beyond
+ * alt_reverse_ua has tripped it, see smartbms_alternator_supervise()) and
+ * the voltages do not say clearly otherwise: the battery at or above the
+ * alternator plus the margin opens it, whatever a current channel stuck at
+ * zero reads.  In a sample without the current the margin alone decides.
+ */
+static bool smartbms_alternator_one_way(const struct smartbms_state *st,
+					const struct smartbms_inputs *in)
+{
+	const struct smartbms_tunables *t = &smartbms_tunables;
+	s64 alt, bat;
+
+	if (!smartbms_ok(in, SMARTBMS_MEAS_BATTERY_UV) ||
+	    !smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UV))
+		return false;
+	alt = in->meas[SMARTBMS_MEAS_ALTERNATOR_UV];
+	bat = in->meas[SMARTBMS_MEAS_BATTERY_UV];
+	if (alt > bat + t->alt_margin_uv)
+		return true;
+	return (st->outputs & BIT(SMARTBMS_OUT_ALTERNATOR)) &&
+	       smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UA) &&
+	       alt + t->alt_margin_uv > bat;
 }
 
 /*
@@ -800,8 +862,7 @@ void smartbms_engine_step(struct smartbms_state *st,
 	sc = st->sc_trip || st->sc_latched;
 
 	/* Rule 1: the alternator port, one-way only. */
-	alt_flow = bat_ok && smartbms_ok(in, SMARTBMS_MEAS_ALTERNATOR_UV) &&
-		   in->meas[SMARTBMS_MEAS_ALTERNATOR_UV] > in->meas[SMARTBMS_MEAS_BATTERY_UV];
+	alt_flow = smartbms_alternator_one_way(st, in);
 	/*
 	 * What both power ports need to charge (rules 1, 3, 4, 6, 13): a BMS
 	 * that cannot read the battery or its own temperature, or cannot trust

@@ -251,7 +251,8 @@ struct smartbms_timer {
  * @alt_above: the alternator voltage is above the qualification level
  * @alt_below: the alternator voltage is at or below it
  * @alt_over: the alternator current is above the supervision level
- * @alt_trip: the alternator port is tripped for over-current
+ * @alt_trip: the alternator port is tripped, for over-current or for a
+ *	reverse current (rules 1 and 2)
  * @alt_trip_ms: when it tripped
  * @alt_retry_at_ms: when it retries: the retry delay after the trip, or later
  *	when the charge that flowed while @alt_over ran needs a longer open
@@ -326,7 +327,12 @@ struct smartbms_state {
  * @alt_lose_ms: time at or below it to lose the qualification
  * @alt_overcurrent_pct: over-current margin above the limit (rule 2)
  * @alt_overcurrent_ms: time above the margin that trips the port
- * @alt_retry_ms: time after an over-current trip before the port retries
+ * @alt_retry_ms: time after an alternator trip before the port retries
+ * @alt_margin_uv: alternator voltage above the battery's that closes the
+ *	port (rule 1); once it conducts, the battery at or above the
+ *	alternator plus this margin opens it
+ * @alt_reverse_ua: current back out of the bank beyond which the port
+ *	trips at once (rule 1)
  * @lockout_hysteresis_uv: release level below the charge limit (rule 3)
  * @lockout_release_ms: time at or below the release level that ends lock-out
  * @ot_charge_trip_mc: over-temperature first level (rule 6)
@@ -363,6 +369,8 @@ struct smartbms_tunables {
 	u32 alt_overcurrent_pct;
 	u32 alt_overcurrent_ms;
 	u32 alt_retry_ms;
+	u32 alt_margin_uv;
+	u32 alt_reverse_ua;
 	u32 lockout_hysteresis_uv;
 	u32 lockout_release_ms;
 	s32 ot_charge_trip_mc;
