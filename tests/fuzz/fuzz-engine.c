@@ -152,7 +152,6 @@ struct model {
 	struct hold prealarm;		/* rule 7: the pre-alarm */
 	struct hold alt_over;		/* rule 2: above the supervision level */
 	bool alt_trip;
-	uint64_t alt_trip_ms;
 	uint64_t alt_retry_ms;		/* ... until then */
 	uint64_t alt_charge;		/* uA ms while alt_over runs, counted high */
 	uint64_t alt_from_ms;		/* ... since then */
@@ -311,7 +310,6 @@ static void model_suspend(struct model *md)
 	md->sc_trip = kept.sc_trip;
 	md->sc_trip_ms = kept.sc_trip_ms;
 	md->alt_trip = kept.alt_trip;
-	md->alt_trip_ms = kept.alt_trip_ms;
 	md->alt_retry_ms = kept.alt_retry_ms;
 }
 
@@ -501,7 +499,6 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 			if (!md->alt_trip || md->alt_retry_ms < retry)
 				md->alt_retry_ms = retry;
 			md->alt_trip = true;
-			md->alt_trip_ms = now;
 		}
 	}
 	if (!md->alt_trip && hold_held(&md->alt_over, now, t->alt_overcurrent_ms)) {
@@ -509,7 +506,6 @@ static void check_step(const struct smartbms_state *st, const struct smartbms_se
 				   (md->alt_charge + limit - 1) / (uint64_t)limit;
 
 		md->alt_trip = true;
-		md->alt_trip_ms = now;
 		md->alt_retry_ms = smartbms_delay_end(now, t->alt_retry_ms);
 		if (smartbms_delay_end(mean_ok, 0) > md->alt_retry_ms)
 			md->alt_retry_ms = smartbms_delay_end(mean_ok, 0);

@@ -411,7 +411,6 @@ static void smartbms_alternator_supervise(struct smartbms_state *st,
 				retry = max(st->alt_retry_at_ms, retry);
 			st->alt_retry_at_ms = retry;
 			st->alt_trip = true;
-			st->alt_trip_ms = now;
 		}
 	}
 
@@ -421,7 +420,6 @@ static void smartbms_alternator_supervise(struct smartbms_state *st,
 			      div64_u64(st->alt_over_uams + limit - 1, limit);
 
 		st->alt_trip = true;
-		st->alt_trip_ms = now;
 		st->alt_retry_at_ms = max(smartbms_delay_end(now, t->alt_retry_ms),
 					  smartbms_delay_end(mean_ok, 0));
 		st->alt_over.running = false;
@@ -785,7 +783,6 @@ static void smartbms_suspend(struct smartbms_state *st, u32 codes, u64 now)
 
 	smartbms_engine_init(st);
 	st->alt_trip = kept.alt_trip;
-	st->alt_trip_ms = kept.alt_trip_ms;
 	st->alt_retry_at_ms = kept.alt_retry_at_ms;
 	st->lockout = kept.lockout;
 	st->ot_charge = kept.ot_charge;

@@ -253,7 +253,6 @@ struct smartbms_timer {
  * @alt_over: the alternator current is above the supervision level
  * @alt_trip: the alternator port is tripped, for over-current or for a
  *	reverse current (rules 1 and 2)
- * @alt_trip_ms: when it tripped
  * @alt_retry_at_ms: when it retries: the retry delay after the trip, or later
  *	when the charge that flowed while @alt_over ran needs a longer open
  *	time to bring the mean current back to the limit (rule 2)
@@ -295,7 +294,6 @@ struct smartbms_state {
 	struct smartbms_timer alt_below;
 	struct smartbms_timer alt_over;
 	bool alt_trip;
-	u64 alt_trip_ms;
 	u64 alt_retry_at_ms;
 	u64 alt_over_uams;
 	u64 alt_over_from_ms;
