@@ -96,6 +96,36 @@ class Scenario:
         self.check(what, took is not None, 'not within %g s' % seconds)
         return took
 
+    def edge(self, plant, what, seconds, cond):
+        """Wait as wait() does; return (LO, HI), the clock when COND was last
+        seen false and when it was first seen true: the change came between
+        them.  None if it never came."""
+        seen = {'lo': time.monotonic()}
+
+        def probe():
+            now = time.monotonic()
+            if cond():
+                return True
+            seen['lo'] = now
+            return False
+        if self.wait(plant, what, seconds, probe) is None:
+            return None
+        return seen['lo'], time.monotonic()
+
+    def interval(self, rule, first, then, specified, late=LATE):
+        """A delay from one edge() to another, each known only between its
+        two checks: not earlier than SPECIFIED as far as the checks can
+        tell (the longest the delay can have been), and at most LATE beyond
+        it (the shortest)."""
+        if first is None or then is None:
+            return
+        shortest, longest = then[0] - first[1], then[1] - first[0]
+        print('# timing: %s: %s: observed %.2f..%.2f s, specified %g s' %
+              (self.name, rule, shortest, longest, specified), flush=True)
+        self.check('%s after %g s, not earlier, at most %.1f s late (%.2f..%.2f s)' %
+                   (rule, specified, late, shortest, longest),
+                   longest >= specified and shortest <= specified + late)
+
     def timing(self, rule, observed, specified, late=LATE):
         print('# timing: %s: %s: observed %.2f s, specified %g s' %
               (self.name, rule, observed, specified), flush=True)
@@ -245,18 +275,19 @@ def short_circuit(s):
     p = fresh(s.board, s.bms, soc=0.6)
     p.direct_load_a = 5.0
     p.short = True
-    s.wait(p, 'a short on System+ opens both System+ FETs', 2,
-           lambda: not s.gate('system-discharge-enable'))
+    trip = s.edge(p, 'a short on System+ opens both System+ FETs', 2,
+                  lambda: not s.gate('system-discharge-enable'))
     s.eq('... and nothing else', '000110', s.gates())
     s.check('A-A12', 'A-A12' in s.bms.codes(), ' '.join(s.bms.codes()))
     # A retry into the short trips again at once, from the interrupt path:
-    # the driver's trip counter tells when.
+    # the driver's trip counter tells when.  Each retry counts from the
+    # trip before it, timed edge to edge.
     for n in (2, 3):
-        t0, trips = time.monotonic(), s.bms.trips()
-        took = s.wait(p, 'retry %d: System+ is tried again and trips (trip %d)' % (n - 1, n),
-                      15, lambda: s.bms.trips() > trips)
-        if took is not None:
-            s.timing('short-circuit retry %d' % (n - 1), took, 10.0)
+        trips = s.bms.trips()
+        again = s.edge(p, 'retry %d: System+ is tried again and trips (trip %d)' % (n - 1, n),
+                       15, lambda: s.bms.trips() > trips)
+        s.interval('short-circuit retry %d' % (n - 1), trip, again, 10.0)
+        trip = again
         s.eq('... System+ is off again', 0, s.gate('system-discharge-enable'))
     p.run(15)
     s.eq('after 3 trips within 60 s the trip latches: System+ stays off', 0,
@@ -521,16 +552,18 @@ def system_overload(s):
     p.run(70)
     s.eq('200 A for 70 s: System+ stays on', 1, s.gate('system-discharge-enable'))
     p.direct_load_a = 250.0
-    took = s.wait(p, '250 A: System+ opens after the 60 s', 70,
+    start = time.monotonic()
+    trip = s.edge(p, '250 A: System+ opens after the 60 s', 70,
                   lambda: not s.gate('system-discharge-enable'))
-    if took is not None:
-        s.timing('System+ overload above 200 A', took, 60.0)
+    if trip is not None:
+        s.timing('System+ overload above 200 A', trip[1] - start, 60.0)
     s.check('A-A12', 'A-A12' in s.bms.codes(), ' '.join(s.bms.codes()))
     s.eq('no current flows out any more', 0.0, p.i_sys)
     p.direct_load_a = 0.0
-    took = s.wait(p, 'retried after 10 s', 15, lambda: s.gate('system-discharge-enable'))
-    if took is not None:
-        s.timing('System+ overload retry', took, 10.0)
+    # The retry counts from the trip, which came between two of the
+    # plant's checks: time it edge to edge, not from here.
+    retry = s.edge(p, 'retried after 10 s', 15, lambda: s.gate('system-discharge-enable'))
+    s.interval('System+ overload retry', trip, retry, 10.0)
     # Past the latch window of that trip, then a peak.
     p.run(61)
     p.direct_load_a = 450.0
