@@ -78,15 +78,19 @@ check_fails "... with no E-B31" has_code E-B31
 # number; a save that changes nothing writes nothing.
 slot=$(journal settings_slot)
 seq=$(journal settings_seq)
+took0=$(cat "${sim%/*}/written")
 bms_put fuse_rating 100A
 check_eq "a save goes to the slot not in force" $((1 - slot)) "$(journal settings_slot)"
 check_eq "... with the next sequence number" $((seq + 1)) "$(journal settings_seq)"
 check_eq "... and writes one 32-byte slot" 32 "$(journal save_bytes)"
+check_eq "... which the EEPROM took" $((took0 + 32)) "$(cat "${sim%/*}/written")"
 before=$(md5sum <"$eeprom")
 total=$(journal save_bytes_total)
+took=$(cat "${sim%/*}/written")
 bms_put fuse_rating 100A
 check_eq "saving the settings in force writes no byte" 0 "$(journal save_bytes)"
 check_eq "... in the total either" "$total" "$(journal save_bytes_total)"
+check_eq "... and the EEPROM took none" "$took" "$(cat "${sim%/*}/written")"
 check_eq "... and the EEPROM is unchanged" "$before" "$(md5sum <"$eeprom")"
 bms_put fuse_rating 80A
 rebind
