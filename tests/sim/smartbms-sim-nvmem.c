@@ -84,7 +84,6 @@ static int smartbms_sim_nvmem_access_error(struct smartbms_sim_nvmem *sim)
 static int smartbms_sim_nvmem_read(void *priv, unsigned int off, void *val, size_t len)
 {
 	struct smartbms_sim_nvmem *sim = priv;
-
 	int ret;
 
 	guard(mutex)(&sim->lock);
