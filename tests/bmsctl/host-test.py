@@ -432,7 +432,7 @@ def test_bad_input(b, battery, tmp):
     with open(bad, 'w') as f:
         f.write('bmsctl-settings 1\nfuse = 80A\nprealarm-output = intermittent\n'
                 'charge-limit = 16V\nsoft-switch = off\n')
-    refused(b, battery, 'load: one bad line among good ones', ['load', bad], 1,
+    refused(b, battery, 'load: one bad line among good ones', ['load', bad], 2,
             [f'{bad}:4:', 'charge-limit', '16V', 'nothing was written'])
     for name, text, words in (
             ('unknown setting', 'bmsctl-settings 1\nfuse = 80A\nvolume = 11\n', [':3:', "'volume'"]),
@@ -444,11 +444,13 @@ def test_bad_input(b, battery, tmp):
             ('a version with trailing text', 'bmsctl-settings 1x\nfuse = 80A\n',
              [':1:', 'not a bmsctl settings file']),
             ('no =', 'bmsctl-settings 1\nfuse 80A\n', [':2:', 'name = value']),
+            ('a line too long', 'bmsctl-settings 1\nfuse = 80A' + ' ' * 300 + '\n',
+             [':2:', 'longer than 256']),
             ('empty', '', ['not a bmsctl settings file'])):
         path = os.path.join(tmp, 'bad2.conf')
         with open(path, 'w') as f:
             f.write(text)
-        refused(b, battery, f'load: {name}', ['load', path], 1, [path] + words)
+        refused(b, battery, f'load: {name}', ['load', path], 2, [path] + words)
     missing = os.path.join(tmp, 'missing.conf')
     refused(b, battery, 'load: a file that is not there', ['load', missing], 1,
             [missing, 'No such file'])
@@ -539,7 +541,7 @@ def test_unset_fuse(b, battery, tmp):
     result(os.stat(fuse).st_mtime_ns == mtime, 'load: fuse = not-set writes nothing to fuse_rating')
     result('fuse = not-set' in out, 'load: an unset fuse is shown unset', repr(out))
     write(fuse, '80A')
-    refused(b, battery, 'load: fuse = not-set while the fuse is set', ['load', path], 1,
+    refused(b, battery, 'load: fuse = not-set while the fuse is set', ['load', path], 2,
             [f'{path}:4:', 'fuse = not-set', '80A', 'reset', 'nothing was written'])
     write(fuse, 'not-set')
 

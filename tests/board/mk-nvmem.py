@@ -16,9 +16,10 @@ import struct
 import sys
 import zlib
 
-SIZE = 64                   # eeprom: size
-SETTINGS = (0x00, 0x20)     # settings@0: reg
+SIZE = 128                  # eeprom: size
+SETTINGS = (0x00, 0x20)     # settings@0: reg (journal slot A)
 CALIBRATION = (0x20, 0x20)  # calibration@20: reg
+SETTINGS_B = (0x40, 0x20)   # settings-b@40: reg (journal slot B), left blank
 
 SETTINGS_MAGIC = 0x5453     # "ST"
 CALIBRATION_MAGIC = 0x4143  # "CA"

@@ -293,6 +293,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* A file of another version (or none) is refused, however it is written. */
 	if (!version_one(data + 1, size - 1))
 		FUZZ_ASSERT(ret != EXIT_OK);
+	/* A bad line (exit 2) is found before anything is written. */
+	if (ret == EXIT_USAGE)
+		FUZZ_ASSERT(!watch.refused && watch.writes == 0);
 
 	if (ret != EXIT_OK && !watch.refused) {
 		/* Rejected: nothing written. */

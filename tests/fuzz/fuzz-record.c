@@ -146,5 +146,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				    -EBADMSG);
 		}
 	}
+
+	/*
+	 * The journal: the cell as slot B beside a sound slot A.  Whatever B
+	 * holds, settings come out (never E-B31), and they are A's unless B
+	 * is a valid slot ahead of A's sequence number.
+	 */
+	if (size >= 4) {
+		struct smartbms_settings a_set, got = sentinel;
+		uint8_t a[SMARTBMS_SETTINGS_SLOT_SIZE];
+		uint32_t a_seq = get_unaligned_le32(data), seq = 0, b_seq = 0;
+
+		settings_from(data, &a_set);
+		FUZZ_ASSERT(smartbms_settings_slot_pack(&a_set, a_seq, a, sizeof(a)) == 0);
+		ret = smartbms_settings_pick(&got, &seq, a, sizeof(a), cell, size);
+		FUZZ_ASSERT(ret == 0 || ret == 1);
+		check_settings(&got);
+		s = sentinel;
+		if (ret == 0) {
+			FUZZ_ASSERT(seq == a_seq && same_settings(&got, &a_set));
+			FUZZ_ASSERT(smartbms_settings_slot_unpack(&s, &b_seq, cell, size) != 0 ||
+				    (int32_t)(b_seq - a_seq) <= 0);
+		} else {
+			FUZZ_ASSERT(smartbms_settings_slot_unpack(&s, &b_seq, cell, size) == 0);
+			FUZZ_ASSERT(seq == b_seq && (int32_t)(b_seq - a_seq) > 0);
+			FUZZ_ASSERT(same_settings(&got, &s));
+		}
+	}
 	return 0;
 }

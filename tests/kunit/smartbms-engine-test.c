@@ -3532,12 +3532,204 @@ static void record_sound_but_invalid(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, -EBADMSG, smartbms_record_check(cell, 7, SMARTBMS_SETTINGS_MAGIC));
 }
 
+/* ---- the settings journal (record version 2) ------------------------------ */
+
+/*
+ * A version 1 record of non-factory settings (fuse 100 A, pre-alarm "not
+ * available" and "intermittent", the third remote function, the soft
+ * switch, 14.2 V), as the driver before the journal wrote it:
+ * journal_v1_upgrade checks that smartbms_settings_pack() still makes
+ * exactly these bytes.
+ */
+static const u8 v1_settings[SMARTBMS_SETTINGS_RECORD_SIZE] = {
+	0x53, 0x54, 0x01, 0x0c, 0x02, 0x01, 0x01, 0x02, 0x01, 0x00,
+	0x00, 0x00, 0xc0, 0xac, 0xd8, 0x00, 0x73, 0xe9, 0x9f, 0xc1,
+};
+
+static void journal_set(struct smartbms_settings *set, unsigned int n)
+{
+	*set = (struct smartbms_settings) {
+		.fuse = n % SMARTBMS_NUM_FUSES,
+		.prealarm_usage = n & 1,
+		.prealarm_output = (n >> 1) & 1,
+		.charge_limit_uv = SMARTBMS_CHARGE_LIMIT_MIN_UV +
+				   (n % 200) * SMARTBMS_CHARGE_LIMIT_STEP_UV,
+		.remote_function = n % 3,
+		.soft_switch = (n >> 2) & 1,
+	};
+}
+
+static bool journal_same(const struct smartbms_settings *a,
+			 const struct smartbms_settings *b)
+{
+	return a->fuse == b->fuse && a->prealarm_usage == b->prealarm_usage &&
+	       a->prealarm_output == b->prealarm_output &&
+	       a->charge_limit_uv == b->charge_limit_uv &&
+	       a->remote_function == b->remote_function &&
+	       a->soft_switch == b->soft_switch;
+}
+
+static void journal_v1_upgrade(struct kunit *test)
+{
+	struct smartbms_settings set, got, next;
+	u8 a[CELL_SIZE] = { }, b[CELL_SIZE] = { };
+	u32 seq;
+
+	set = (struct smartbms_settings) {
+		.fuse = SMARTBMS_FUSE_100A,
+		.prealarm_usage = 1,
+		.prealarm_output = 1,
+		.charge_limit_uv = 14200000,
+		.remote_function = 2,
+		.soft_switch = true,
+	};
+	KUNIT_ASSERT_EQ(test, 0, smartbms_settings_pack(&set, a, sizeof(a)));
+	KUNIT_ASSERT_MEMEQ(test, a, v1_settings, sizeof(v1_settings));
+
+	/* Slot B blank, as on a device that never had it. */
+	memset(a, 0, sizeof(a));
+	memcpy(a, v1_settings, sizeof(v1_settings));
+	KUNIT_EXPECT_EQ(test, 0, smartbms_settings_pick(&got, &seq, a, sizeof(a), b, sizeof(b)));
+	KUNIT_EXPECT_EQ(test, 0, seq);
+	KUNIT_EXPECT_TRUE(test, journal_same(&set, &got));
+	/* ... and on a board whose devicetree has only the one cell. */
+	KUNIT_EXPECT_EQ(test, 0, smartbms_settings_pick(&got, &seq, a, sizeof(a), NULL, 0));
+	KUNIT_EXPECT_TRUE(test, journal_same(&set, &got));
+
+	/* The next save goes to slot B, as version 2, and is in force. */
+	journal_set(&next, 7);
+	KUNIT_ASSERT_EQ(test, 0, smartbms_settings_slot_pack(&next, seq + 1, b, sizeof(b)));
+	KUNIT_EXPECT_EQ(test, SMARTBMS_SETTINGS_VERSION_JOURNAL, b[2]);
+	KUNIT_EXPECT_EQ(test, 1, smartbms_settings_pick(&got, &seq, a, sizeof(a), b, sizeof(b)));
+	KUNIT_EXPECT_EQ(test, 1, seq);
+	KUNIT_EXPECT_TRUE(test, journal_same(&next, &got));
+}
+
+/* The newer sequence number wins, in serial arithmetic across the wrap. */
+static void journal_newest_wins(struct kunit *test)
+{
+	static const struct { u32 a, b; int want; } cases[] = {
+		{ 5, 6, 1 }, { 7, 6, 0 }, { 0xffffffff, 0, 1 }, { 0, 0xffffffff, 0 },
+		{ 0x7fffffff, 0x80000000, 1 }, { 3, 3, 0 },
+	};
+	struct smartbms_settings sa, sb, got;
+	u8 a[CELL_SIZE], b[CELL_SIZE];
+	unsigned int i;
+	u32 seq;
+
+	journal_set(&sa, 1);
+	journal_set(&sb, 2);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		u32 qa = cases[i].a, qb = cases[i].b;
+		bool b_wins = cases[i].want;
+
+		KUNIT_ASSERT_EQ(test, 0, smartbms_settings_slot_pack(&sa, qa, a, sizeof(a)));
+		KUNIT_ASSERT_EQ(test, 0, smartbms_settings_slot_pack(&sb, qb, b, sizeof(b)));
+		KUNIT_EXPECT_EQ_MSG(test, cases[i].want,
+				    smartbms_settings_pick(&got, &seq, a, sizeof(a), b, sizeof(b)),
+				    "A %#x B %#x", qa, qb);
+		if (b_wins) {
+			KUNIT_EXPECT_TRUE(test, journal_same(&sb, &got));
+			KUNIT_EXPECT_EQ(test, qb, seq);
+		} else {
+			KUNIT_EXPECT_TRUE(test, journal_same(&sa, &got));
+			KUNIT_EXPECT_EQ(test, qa, seq);
+		}
+	}
+}
+
+/*
+ * A save torn after any byte: the slot being written holds the first N
+ * bytes of the new slot over what it held before; the other slot is in
+ * force.  Whatever N, the settings in force are the old set or, once the
+ * whole slot is written, the new one: never none.
+ */
+static void journal_torn_write(struct kunit *test)
+{
+	struct smartbms_settings old, prev, new, got;
+	u8 a[CELL_SIZE], b[CELL_SIZE], img[CELL_SIZE];
+	unsigned int n, round;
+	u32 seq;
+	int ret;
+
+	for (round = 0; round < 3; round++) {
+		journal_set(&old, 10 + round);
+		journal_set(&prev, 20 + round);
+		journal_set(&new, 30 + round);
+		/* A in force (sequence 8); B holds an older save, or nothing. */
+		KUNIT_ASSERT_EQ(test, 0, smartbms_settings_slot_pack(&old, 8, a, sizeof(a)));
+		memset(b, round == 2 ? 0xff : 0, sizeof(b));
+		if (!round)
+			KUNIT_ASSERT_EQ(test, 0,
+					smartbms_settings_slot_pack(&prev, 7, b, sizeof(b)));
+		KUNIT_ASSERT_EQ(test, 0, smartbms_settings_slot_pack(&new, 9, img, sizeof(img)));
+		for (n = 0; n <= sizeof(img); n++) {
+			u8 torn[CELL_SIZE];
+
+			memcpy(torn, b, sizeof(torn));
+			memcpy(torn, img, n);
+			ret = smartbms_settings_pick(&got, &seq, a, sizeof(a), torn, sizeof(torn));
+			/* What follows the slot in the cell is not part of it. */
+			if (n >= SMARTBMS_SETTINGS_SLOT_SIZE) {
+				KUNIT_EXPECT_EQ_MSG(test, 1, ret, "round %u cut at %u", round, n);
+				KUNIT_EXPECT_TRUE(test, journal_same(&new, &got));
+			} else {
+				KUNIT_EXPECT_EQ_MSG(test, 0, ret, "round %u cut at %u", round, n);
+				KUNIT_EXPECT_TRUE(test, journal_same(&old, &got));
+				KUNIT_EXPECT_EQ(test, 8, seq);
+			}
+		}
+	}
+}
+
+/*
+ * Corruption that is not a torn write.  A flipped bit in the slot in force
+ * brings back the save before it; both slots bad is E-B31 (-EBADMSG), both
+ * blank is a device never written (-ENODATA).
+ */
+static void journal_corruption(struct kunit *test)
+{
+	struct smartbms_settings sa, sb, got;
+	u8 a[CELL_SIZE], b[CELL_SIZE];
+	unsigned int bit;
+	u32 seq;
+
+	journal_set(&sa, 3);
+	journal_set(&sb, 4);
+	KUNIT_ASSERT_EQ(test, 0, smartbms_settings_slot_pack(&sa, 40, a, sizeof(a)));
+	for (bit = 0; bit < SMARTBMS_SETTINGS_SLOT_SIZE * 8; bit++) {
+		KUNIT_ASSERT_EQ(test, 0, smartbms_settings_slot_pack(&sb, 41, b, sizeof(b)));
+		b[bit / 8] ^= BIT(bit % 8);
+		KUNIT_EXPECT_EQ_MSG(test, 0,
+				    smartbms_settings_pick(&got, &seq, a, sizeof(a), b, sizeof(b)),
+				    "bit %u", bit);
+		KUNIT_EXPECT_TRUE(test, journal_same(&sa, &got));
+	}
+
+	memset(b, 0x5a, sizeof(b));
+	a[5] ^= 0x10;
+	KUNIT_EXPECT_EQ(test, -EBADMSG, smartbms_settings_pick(&got, &seq, a, sizeof(a),
+							       b, sizeof(b)));
+	memset(a, 0, sizeof(a));
+	KUNIT_EXPECT_EQ(test, -EBADMSG, smartbms_settings_pick(&got, &seq, a, sizeof(a),
+							       b, sizeof(b)));
+	memset(b, 0xff, sizeof(b));
+	KUNIT_EXPECT_EQ(test, -ENODATA, smartbms_settings_pick(&got, &seq, a, sizeof(a),
+							       b, sizeof(b)));
+	KUNIT_EXPECT_EQ(test, -EMSGSIZE,
+			smartbms_settings_slot_pack(&sa, 1, b, SMARTBMS_SETTINGS_SLOT_SIZE - 1));
+}
+
 static struct kunit_case smartbms_record_test_cases[] = {
 	KUNIT_CASE(record_factory_layout),
 	KUNIT_CASE(record_round_trip),
 	KUNIT_CASE(record_bit_flips),
 	KUNIT_CASE(record_blank_cells),
 	KUNIT_CASE(record_sound_but_invalid),
+	KUNIT_CASE(journal_v1_upgrade),
+	KUNIT_CASE(journal_newest_wins),
+	KUNIT_CASE(journal_torn_write),
+	KUNIT_CASE(journal_corruption),
 	{ }
 };
 

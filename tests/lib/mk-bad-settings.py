@@ -4,8 +4,9 @@
 
 Usage: mk-bad-settings.py GOOD-IMAGE OUTDIR
 
-Each image is GOOD-IMAGE (the board's EEPROM: settings cell at 0, 32 bytes,
-calibration cell at 0x20) with the settings cell replaced by one variant:
+Each image is GOOD-IMAGE (the board's EEPROM: the settings journal's slot A
+at 0, 32 bytes, calibration at 0x20, slot B at 0x40) with both journal
+slots replaced by one variant, so that no slot is valid:
 truncated, wrong version, wrong magic, bad CRC, out-of-range values with a
 good CRC, random bytes, all zeros, all ones.  The record layout is in
 Documentation/power/smartbms.rst.  Prints the names written, one a line.
@@ -17,7 +18,7 @@ import struct
 import sys
 import zlib
 
-OFF, SIZE = 0x00, 0x20
+SLOTS, SIZE = (0x00, 0x40), 0x20
 MAGIC, CAL_MAGIC = 0x5453, 0x4143
 
 
@@ -41,7 +42,16 @@ def variants():
     yield 'length-past-cell', record(payload=settings(), length=255)
     yield 'length-zero', record(payload=b'', length=0)
     yield 'version-0', record(version=0, payload=settings())
-    yield 'version-2', record(version=2, payload=settings())
+    yield 'version-2-v1-length', record(version=2, payload=settings())
+    yield 'version-3', record(version=3, payload=struct.pack('<I', 5) + settings())
+    # Journal slots (version 2: sequence number, then the settings).
+    yield 'slot-short', record(version=2, payload=struct.pack('<I', 5) + settings()[:8])
+    yield 'slot-crc-off-by-one', record(version=2, payload=struct.pack('<I', 5) + settings(),
+                                        crc_delta=1)
+    yield 'slot-fuse-out-of-range', record(version=2,
+                                           payload=struct.pack('<I', 5) + settings(fuse=99))
+    yield 'slot-limit-too-high', record(version=2, payload=struct.pack('<I', 0xffffffff) +
+                                        settings(limit=15300001))
     yield 'version-255', record(version=255, payload=settings())
     yield 'magic-calibration', record(magic=CAL_MAGIC, payload=settings())
     yield 'magic-swapped', record(magic=0x5354, payload=settings())
@@ -70,7 +80,9 @@ def main():
         image = f.read()
     for name, cell in variants():
         cell = (cell + bytes(SIZE))[:SIZE] if len(cell) < SIZE else cell[:SIZE]
-        img = image[:OFF] + cell + image[OFF + SIZE:]
+        img = bytearray(image)
+        for off in SLOTS:
+            img[off:off + SIZE] = cell
         with open(os.path.join(outdir, name + '.img'), 'wb') as f:
             f.write(img)
         print(name)

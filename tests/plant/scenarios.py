@@ -14,9 +14,11 @@ Usage: scenarios.py [NAME...]   (default: every scenario)
 
 import glob
 import os
+import struct
 import subprocess
 import sys
 import time
+import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from plant import Below, Board, Plant, read, write  # noqa: E402
@@ -491,9 +493,14 @@ def corrupt_settings_at_boot(s):
     s.eq('bmsctl reset', 0, s.bms.bmsctl('reset').returncode)
     p.run(2)
     s.check('E-B31 is gone', 'E-B31' not in s.bms.codes(), ' '.join(s.bms.codes()))
+    # Both slots were bad, so the reset went to slot A (settings@0): a
+    # version 2 record ("ST", 2, its length) whose CRC32 is right.
     with open(EEPROM, 'rb') as f:
         cell = f.read(32)
-    s.check('the EEPROM holds a settings record again', cell[:2] == b'ST', cell.hex())
+    n = 4 + cell[3]
+    sound = cell[:3] == b'ST\x02' and n + 4 <= len(cell) and \
+        struct.unpack_from('<I', cell, n)[0] == zlib.crc32(cell[:n])
+    s.check('the EEPROM holds a sound version 2 settings record again', sound, cell.hex())
 
 
 def alternator_over_the_limit(s):

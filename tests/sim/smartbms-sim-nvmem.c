@@ -13,6 +13,14 @@
  * Writing a positive errno to the platform device's "fail" attribute makes
  * every read and write fail with that error; 0 restores them.
  *
+ * A power cut during a write: writing N to "cut_after" makes the next
+ * write store only its first N bytes (fewer if it is shorter) and then
+ * fail with -EIO, and every access after it too, as on a board whose
+ * supply went: "fail" reads 5 (EIO) until the test powers the EEPROM up
+ * again by writing 0 to it.  -1 (the default) cuts nothing.  "written"
+ * counts the bytes the EEPROM took since the module was loaded, whoever
+ * wrote them.
+ *
  * The EEPROM's state lives as long as the module, not as the binding: a
  * consumer that holds a cell keeps the nvmem device, and so its callbacks,
  * after the provider is unbound (the nvmem core only drops it with the
@@ -25,6 +33,7 @@
 #include <linux/device.h>
 #include <linux/errno.h>
 #include <linux/kstrtox.h>
+#include <linux/minmax.h>
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -42,6 +51,8 @@
  * @data: the contents
  * @size: their size in bytes
  * @error: the errno accesses fail with (0: they succeed)
+ * @cut_after: bytes the next write stores before the power goes, or -1
+ * @written: bytes written since the module was loaded
  * @bound: the provider is bound (else accesses fail with -ENODEV)
  * @blank: @data has not been initialised yet
  */
@@ -50,6 +61,8 @@ struct smartbms_sim_nvmem {
 	u8 data[SIM_NVMEM_MAX_SIZE];
 	u32 size;
 	int error;
+	int cut_after;
+	u64 written;
 	bool bound;
 	bool blank;
 };
@@ -57,6 +70,7 @@ struct smartbms_sim_nvmem {
 static struct smartbms_sim_nvmem smartbms_sim_nvmem_state = {
 	.lock = __MUTEX_INITIALIZER(smartbms_sim_nvmem_state.lock),
 	.blank = true,
+	.cut_after = -1,
 };
 
 /* Under @lock: the errno an access fails with, or 0. */
@@ -70,7 +84,6 @@ static int smartbms_sim_nvmem_access_error(struct smartbms_sim_nvmem *sim)
 static int smartbms_sim_nvmem_read(void *priv, unsigned int off, void *val, size_t len)
 {
 	struct smartbms_sim_nvmem *sim = priv;
-
 	int ret;
 
 	guard(mutex)(&sim->lock);
@@ -91,7 +104,16 @@ static int smartbms_sim_nvmem_write(void *priv, unsigned int off, void *val, siz
 	ret = smartbms_sim_nvmem_access_error(sim);
 	if (ret)
 		return ret;
+	if (sim->cut_after >= 0) {
+		len = min_t(size_t, len, sim->cut_after);
+		memcpy(sim->data + off, val, len);
+		sim->written += len;
+		sim->cut_after = -1;
+		sim->error = EIO;
+		return -EIO;
+	}
 	memcpy(sim->data + off, val, len);
+	sim->written += len;
 	return 0;
 }
 
@@ -122,8 +144,46 @@ static ssize_t fail_store(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RW(fail);
 
+static ssize_t cut_after_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct smartbms_sim_nvmem *sim = dev_get_drvdata(dev);
+
+	guard(mutex)(&sim->lock);
+	return sysfs_emit(buf, "%d\n", sim->cut_after);
+}
+
+static ssize_t cut_after_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct smartbms_sim_nvmem *sim = dev_get_drvdata(dev);
+	int n;
+	int ret;
+
+	ret = kstrtoint(buf, 0, &n);
+	if (ret)
+		return ret;
+	if (n < -1)
+		return -EINVAL;
+
+	guard(mutex)(&sim->lock);
+	sim->cut_after = n;
+	return count;
+}
+static DEVICE_ATTR_RW(cut_after);
+
+static ssize_t written_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct smartbms_sim_nvmem *sim = dev_get_drvdata(dev);
+
+	guard(mutex)(&sim->lock);
+	return sysfs_emit(buf, "%llu\n", sim->written);
+}
+static DEVICE_ATTR_RO(written);
+
 static struct attribute *smartbms_sim_nvmem_attrs[] = {
 	&dev_attr_fail.attr,
+	&dev_attr_cut_after.attr,
+	&dev_attr_written.attr,
 	NULL
 };
 ATTRIBUTE_GROUPS(smartbms_sim_nvmem);

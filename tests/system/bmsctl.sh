@@ -158,7 +158,7 @@ bmsctl load "$conf" >/dev/null
 
 sed 's/^charge-limit = .*/charge-limit = 12V/' "$conf" >"$TMPDIR/bad.conf"
 bmsctl reset >/dev/null
-refused "load: one bad line among good ones" 1 load "$TMPDIR/bad.conf"
+refused "load: one bad line among good ones" 2 load "$TMPDIR/bad.conf"
 check "load: the message names the line" \
 	grep -q "bad.conf:[0-9]*: out-of-range value '12V' for charge-limit" "$TMPDIR/err"
 refused "load: a file that is not there" 1 load "$TMPDIR/missing.conf"

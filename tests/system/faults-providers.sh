@@ -89,10 +89,11 @@ check "EEPROM back: the BMS is bound" bms_bound
 check_eq "EEPROM back: the settings it kept, no E-B31" 0 "$(has_code E-B31)"
 check_eq "... the EEPROM kept its contents" "$(od -An -tx1 "$image")" "$(od -An -tx1 "$eeprom")"
 
-# A blank settings cell (a new EEPROM, its calibration kept): E-B31 and
-# the defaults.
+# Blank settings cells, both journal slots (a new EEPROM, its calibration
+# kept): E-B31 and the defaults.
+blank() { head -c "$1" /dev/zero | tr '\0' '\377'; }
 bms_unbind
-{ head -c 32 /dev/zero | tr '\0' '\377'; tail -c +33 "$image"; } >"$eeprom"
+{ blank 32; head -c 64 "$image" | tail -c +33; blank 32; tail -c +97 "$image"; } >"$eeprom"
 bms_rebind
 check "a blank EEPROM: the BMS binds" bms_bound
 check_eq "a blank EEPROM: E-B31" "1 0" "$(has_code E-B31) $(has_code E-B30)"

@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Settings persistence (rule 13, E-B30/E-B31): every change is saved to the
-# settings nvmem cell and read back at probe; a missing or corrupt cell
-# raises E-B31 with the factory defaults in force until reset or saved
-# again; a bad calibration cell raises E-B30.  A save that fails is refused
+# settings journal (two slots, the settings and settings-b cells) and read
+# back at probe; when no slot is valid E-B31 is raised with the factory
+# defaults in force until reset or saved again; a bad slot in force brings
+# back the save before it; a bad calibration cell raises E-B30.  A save that fails is refused
 # and changes nothing.  Changes wake poll() readers and send one uevent;
 # writing the value already in force does neither.
 
@@ -28,6 +29,16 @@ cell_off() {
 poke() {
 	printf '%b' "$3" | dd of="$eeprom" bs=1 seek=$(($(cell_off "$1") + $2)) conv=notrunc status=none
 }
+
+# poke_slots OFFSET BYTES: the same bytes into both journal slots.
+poke_slots() {
+	poke settings "$1" "$2"
+	poke settings-b "$1" "$2"
+}
+
+# journal KEY: a line of the driver's debugfs counters (settings_slot,
+# settings_seq, save_bytes, save_bytes_total).
+journal() { awk -v k="$1" '$1 == k { print $2 }' "$(bms_debugfs)/counters"; }
 
 rebind() {
 	echo "$node" >/sys/bus/platform/drivers/smartbms/unbind
@@ -63,8 +74,36 @@ check_eq "fuse rating kept over unbind/bind" 2x20A "$(bms_get fuse_rating)"
 check_eq "charge limit kept over unbind/bind" 14400000 "$(bms_get charge_limit)"
 check_fails "... with no E-B31" has_code E-B31
 
-# A corrupt settings record: E-B31 and the defaults.
-poke settings 8 '\x07'
+# The journal: each save goes to the other slot with the next sequence
+# number; a save that changes nothing writes nothing.
+slot=$(journal settings_slot)
+seq=$(journal settings_seq)
+took0=$(cat "${sim%/*}/written")
+bms_put fuse_rating 100A
+check_eq "a save goes to the slot not in force" $((1 - slot)) "$(journal settings_slot)"
+check_eq "... with the next sequence number" $((seq + 1)) "$(journal settings_seq)"
+check_eq "... and writes one 32-byte slot" 32 "$(journal save_bytes)"
+check_eq "... which the EEPROM took" $((took0 + 32)) "$(cat "${sim%/*}/written")"
+before=$(md5sum <"$eeprom")
+total=$(journal save_bytes_total)
+took=$(cat "${sim%/*}/written")
+bms_put fuse_rating 100A
+check_eq "saving the settings in force writes no byte" 0 "$(journal save_bytes)"
+check_eq "... in the total either" "$total" "$(journal save_bytes_total)"
+check_eq "... and the EEPROM took none" "$took" "$(cat "${sim%/*}/written")"
+check_eq "... and the EEPROM is unchanged" "$before" "$(md5sum <"$eeprom")"
+bms_put fuse_rating 80A
+rebind
+check_eq "the newest slot is in force at probe" 80A "$(bms_get fuse_rating)"
+# A bit flipped in the slot in force: the save before it comes back.
+if [ "$(journal settings_slot)" = 0 ]; then poke settings 10 '\x40'; else poke settings-b 10 '\x40'; fi
+rebind
+check_eq "a bad slot in force: the save before it is in force" 100A "$(bms_get fuse_rating)"
+check_fails "... with no E-B31" has_code E-B31
+bms_put fuse_rating 2x20A
+
+# Both slots corrupt: E-B31 and the defaults.
+poke_slots 8 '\x07'
 rebind
 wait_eq "corrupt settings (CRC): E-B31" 0 3 eval 'has_code E-B31; echo $?'
 check_eq "... fuse rating back to its default" not-set "$(bms_get fuse_rating)"
@@ -74,7 +113,8 @@ wait_eq "... E-B31 gone" 1 3 eval 'has_code E-B31; echo $?'
 rebind
 check_fails "... and the saved record is sound at the next probe" has_code E-B31
 
-# A blank cell (a new EEPROM), then the manual's recovery: reset.
+# Blank slots (a new EEPROM), then the manual's recovery: reset.
+poke settings-b 0 '\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff'
 poke settings 0 '\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff'
 rebind
 wait_eq "blank settings: E-B31" 0 3 eval 'has_code E-B31; echo $?'
@@ -83,7 +123,7 @@ wait_eq "... E-B31 gone" 1 3 eval 'has_code E-B31; echo $?'
 
 # Unknown version and out-of-range values are corrupt too.
 bms_put fuse_rating 100A
-poke settings 2 '\x02'
+poke_slots 2 '\x07'
 rebind
 wait_eq "a settings record of an unknown version: E-B31" 0 3 eval 'has_code E-B31; echo $?'
 bms_put reset 1

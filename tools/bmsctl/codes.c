@@ -55,7 +55,7 @@ static const struct code codes[] = {
 	  "The BMS's calibration data is missing or corrupt: its measurements cannot be trusted, so the alternator port, System+ charging and the charge disconnect stay off.",
 	  remedy_replace },
 	{ "E-B31", "error", "configuration failure",
-	  "The stored settings are missing or corrupt; the factory settings apply until the settings are saved again.",
+	  "Neither copy of the stored settings is valid (both journal slots are blank or corrupt: a single bad copy, such as a save cut by a power loss, falls back to the other without this code); the factory settings apply until the settings are saved again.",
 	  remedy_e_b31 },
 	{ "E-B32", "error", "battery BMS cable not connected or faulty",
 	  "The battery's allow-to-charge and allow-to-discharge lines have both been off for a minute at a normal battery voltage, or the battery signals a pre-alarm while its voltage is clearly above the pre-alarm level: a detached or broken cable, or pre-alarm usage enabled with a battery that has no pre-alarm.",

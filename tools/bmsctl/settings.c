@@ -692,7 +692,8 @@ static char *trim(char *s)
 /*
  * Read a settings file whole; on the first error, say which line and why.
  * @raw gets the values for the files, @given which settings the file sets
- * (on which line, from 1).
+ * (on which line, from 1).  Returns 0, EXIT_USAGE for a bad line (the file
+ * is wrong) or EXIT_RUNTIME when the file cannot be read.
  */
 static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], unsigned int *given)
 {
@@ -708,7 +709,7 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], unsigned
 		lineno++;
 		snprintf(where, sizeof(where), "%s:%u: ", path, lineno);
 		if (!strchr(line, '\n') && !feof(f))
-			return errmsg(EXIT_RUNTIME, "%sline longer than %d characters", where,
+			return errmsg(EXIT_USAGE, "%sline longer than %d characters", where,
 				      LINE_MAX_LEN);
 		p = trim(line);
 		if (!*p || *p == '#')
@@ -726,11 +727,11 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], unsigned
 					end = p;
 			}
 			if (end == p)
-				return errmsg(EXIT_RUNTIME,
+				return errmsg(EXIT_USAGE,
 					      "%snot a bmsctl settings file: expected '%s %d' first",
 					      where, BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
 			if (v != BMSCTL_FILE_VERSION)
-				return errmsg(EXIT_RUNTIME,
+				return errmsg(EXIT_USAGE,
 					      "%sversion %ld of the settings file is not supported (this bmsctl reads version %d)",
 					      where, v, BMSCTL_FILE_VERSION);
 			have_version = true;
@@ -738,23 +739,23 @@ static int load_parse(FILE *f, const char *path, char raw[][VALUE_MAX], unsigned
 		}
 		eq = strchr(p, '=');
 		if (!eq)
-			return errmsg(EXIT_RUNTIME, "%sexpected 'name = value', got '%s'", where,
+			return errmsg(EXIT_USAGE, "%sexpected 'name = value', got '%s'", where,
 				      p);
 		*eq = '\0';
 		name = trim(p);
 		s = setting_find(name);
 		if (!s)
-			return errmsg(EXIT_RUNTIME, "%sunknown setting '%s'", where, name);
+			return errmsg(EXIT_USAGE, "%sunknown setting '%s'", where, name);
 		if (given[s - settings])
-			return errmsg(EXIT_RUNTIME, "%s%s is set twice", where, name);
+			return errmsg(EXIT_USAGE, "%s%s is set twice", where, name);
 		if (setting_parse(s, trim(eq + 1), raw[s - settings], VALUE_MAX, where, true))
-			return EXIT_RUNTIME;
+			return EXIT_USAGE;
 		given[s - settings] = lineno;
 	}
 	if (ferror(f))
 		return errmsg(EXIT_RUNTIME, "cannot read %s: %s", path, strerror(errno));
 	if (!have_version)
-		return errmsg(EXIT_RUNTIME, "%s: not a bmsctl settings file: no '%s %d' line", path,
+		return errmsg(EXIT_USAGE, "%s: not a bmsctl settings file: no '%s %d' line", path,
 			      BMSCTL_FILE_MAGIC, BMSCTL_FILE_VERSION);
 	return 0;
 }
@@ -881,7 +882,7 @@ int cmd_load(struct bmsctl *ctl, int argc, char **argv)
 
 		if (given[i] && s->unset && !strcmp(raw[i], s->unset)) {
 			if (strcmp(old[i], s->unset) != 0)
-				return errmsg(EXIT_RUNTIME,
+				return errmsg(EXIT_USAGE,
 					      "%s:%u: %s = %s, but it is %s on the device and only 'bmsctl reset' unsets it: nothing was written",
 					      path, given[i], s->name, s->unset, old[i]);
 			given[i] = 0;

@@ -182,8 +182,16 @@ struct smartbms_irq {
  * @st: the engine's state
  * @set: the settings in force
  * @defaults: the factory defaults (with the board's preset fuse rating)
- * @settings_cell_size: the size of the nvmem cell the settings are kept in,
- *	0 when there is none to write
+ * @settings_cell_size: the size of the settings cell (journal slot A), 0
+ *	when there is none to write
+ * @settings_b_size: the size of the settings-b cell (slot B), 0 when the
+ *	board has only the one slot
+ * @settings_slot: the slot whose settings are in force (0 A, 1 B), or -1
+ *	when neither holds valid settings
+ * @settings_seq: the sequence number of that slot
+ * @stored: the settings the slot in force holds
+ * @save_bytes: bytes the last save wrote (0 when nothing changed)
+ * @save_bytes_total: bytes all saves since probe wrote
  * @sample: the last complete sample
  * @pending_edges: lines that tripped since the last sample
  * @calibration_bad: calibration data declared but bad (E-B30)
@@ -228,6 +236,12 @@ struct smartbms {
 	struct smartbms_settings set;
 	struct smartbms_settings defaults;
 	size_t settings_cell_size;
+	size_t settings_b_size;
+	int settings_slot;
+	u32 settings_seq;
+	struct smartbms_settings stored;
+	size_t save_bytes;
+	u64 save_bytes_total;
 	struct smartbms_inputs sample;
 	u32 pending_edges;
 	bool calibration_bad;
@@ -751,42 +765,95 @@ static void smartbms_get_settings(struct smartbms *bms, struct smartbms_settings
 	}
 }
 
+static bool smartbms_same_settings(const struct smartbms_settings *a,
+				   const struct smartbms_settings *b)
+{
+	return a->fuse == b->fuse && a->prealarm_usage == b->prealarm_usage &&
+	       a->prealarm_output == b->prealarm_output &&
+	       a->charge_limit_uv == b->charge_limit_uv &&
+	       a->remote_function == b->remote_function &&
+	       a->soft_switch == b->soft_switch;
+}
+
 /*
- * Keep valid settings in the settings cell; under @sample_lock.  The cell
+ * Write @len bytes of @buf to the cell @name and read them back.  The cell
  * is got for each save and put at once: a cell held for the device's life
  * would keep its nvmem device after the provider is unbound, and dropping
  * that last reference when the BMS unbinds removes the device the BMS's
  * device link points at, from the BMS's own unbind: a deadlock.
  */
-static int smartbms_save_settings(struct smartbms *bms,
-				  const struct smartbms_settings *set)
+static int smartbms_write_cell(struct smartbms *bms, const char *name,
+			       u8 *buf, size_t len)
 {
 	struct nvmem_cell *cell;
+	size_t got;
 	int ret;
 
-	lockdep_assert_held(&bms->sample_lock);
-	if (!bms->settings_cell_size)
-		return 0;
-
-	u8 *buf __free(kfree) = kmalloc(bms->settings_cell_size, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	ret = smartbms_settings_pack(set, buf, bms->settings_cell_size);
-	if (ret)
-		return ret;
-	cell = nvmem_cell_get(bms->dev, "settings");
+	cell = nvmem_cell_get(bms->dev, name);
 	if (IS_ERR(cell)) {
 		/* The provider has gone (a defer is no answer to a write). */
 		ret = PTR_ERR(cell) == -EPROBE_DEFER ? -ENODEV : PTR_ERR(cell);
-		dev_err_ratelimited(bms->dev, "failed to get the settings cell: %d\n", ret);
+		dev_err_ratelimited(bms->dev, "failed to get the %s cell: %d\n", name, ret);
 		return ret;
 	}
-	ret = nvmem_cell_write(cell, buf, bms->settings_cell_size);
+	ret = nvmem_cell_write(cell, buf, len);
+	if (ret >= 0) {
+		u8 *back __free(kfree) = nvmem_cell_read(cell, &got);
+
+		if (IS_ERR(back))
+			ret = PTR_ERR(back);
+		else if (got != len || memcmp(back, buf, len))
+			ret = -EIO;
+		else
+			ret = 0;
+	}
 	nvmem_cell_put(cell);
-	if (ret < 0) {
-		dev_err_ratelimited(bms->dev, "failed to save the settings: %d\n", ret);
-		return ret;
+	if (ret)
+		dev_err_ratelimited(bms->dev, "failed to save the settings in %s: %d\n",
+				    name, ret);
+	return ret;
+}
+
+/*
+ * Keep valid settings in the journal; under @sample_lock.  The save goes
+ * to the slot that is not in force, with the next sequence number, and is
+ * read back: until it is all there the slot in force still holds the old
+ * settings, so a power cut at any byte loses nothing.  A save that changes
+ * nothing writes nothing.
+ */
+static int smartbms_save_settings(struct smartbms *bms,
+				  const struct smartbms_settings *set)
+{
+	const char *name = "settings";
+	size_t len = bms->settings_cell_size;
+	int slot = 0, ret;
+
+	lockdep_assert_held(&bms->sample_lock);
+	if (!len)
+		return 0;
+	bms->save_bytes = 0;
+	if (bms->settings_slot >= 0 && smartbms_same_settings(set, &bms->stored))
+		return 0;
+	if (bms->settings_b_size && bms->settings_slot == 0) {
+		name = "settings-b";
+		len = bms->settings_b_size;
+		slot = 1;
 	}
+
+	u8 *buf __free(kfree) = kmalloc(len, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = smartbms_settings_slot_pack(set, bms->settings_seq + 1, buf, len);
+	if (ret)
+		return ret;
+	ret = smartbms_write_cell(bms, name, buf, len);
+	bms->save_bytes = len;
+	bms->save_bytes_total += len;
+	if (ret)
+		return ret;
+	bms->settings_slot = slot;
+	bms->settings_seq++;
+	bms->stored = *set;
 	/* Saved again: E-B31 is over. */
 	bms->settings_bad = false;
 	return 0;
@@ -1543,6 +1610,11 @@ static int smartbms_counters_show(struct seq_file *s, void *unused)
 					   bms->irqs[i].storms,
 					   bms->irqs[i].disabled ? " disabled" : "");
 	}
+	/* The settings journal: which slot is in force, what saves wrote. */
+	guard(mutex)(&bms->sample_lock);
+	seq_printf(s, "settings_slot %d\nsettings_seq %u\nsave_bytes %zu\nsave_bytes_total %llu\n",
+		   bms->settings_slot, bms->settings_seq, bms->save_bytes,
+		   bms->save_bytes_total);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(smartbms_counters);
@@ -1708,41 +1780,54 @@ static int smartbms_check_calibration(struct smartbms *bms)
 }
 
 /*
- * The settings kept in the settings cell, or the defaults and E-B31 when
- * they are missing or corrupt.  Without a settings cell the settings last
- * until the next restart (a boot-time restore can load them).
+ * The settings in force from the journal's newest valid slot, or the
+ * defaults and E-B31 when no slot is valid.  Without a settings cell the
+ * settings last until the next restart (a boot-time restore can load
+ * them).
  */
 static int smartbms_load_settings(struct smartbms *bms)
 {
 	struct device *dev = bms->dev;
-	bool present;
-	size_t len;
+	bool present, present_b;
+	size_t len, len_b = 0;
 	int ret;
 
 	bms->set = bms->defaults;
+	bms->settings_slot = -1;
 	u8 *buf __free(kfree) = smartbms_read_cell(bms, "settings", &present, &len);
 	if (!present) {
 		if (!buf)
 			dev_info(dev, "no settings cell: settings are not kept over a restart\n");
 		return PTR_ERR_OR_ZERO(buf);
 	}
-	if (IS_ERR(buf)) {
+	u8 *buf_b __free(kfree) = smartbms_read_cell(bms, "settings-b", &present_b, &len_b);
+	if (IS_ERR(buf_b) && PTR_ERR(buf_b) == -EPROBE_DEFER)
+		return -EPROBE_DEFER;
+	if (IS_ERR(buf) || IS_ERR(buf_b)) {
 		/* A cell that cannot be read is not written either. */
 		bms->settings_bad = true;
 		return 0;
 	}
-	if (len < SMARTBMS_SETTINGS_RECORD_SIZE)
+	if (len < SMARTBMS_SETTINGS_SLOT_SIZE ||
+	    (present_b && len_b < SMARTBMS_SETTINGS_SLOT_SIZE))
 		return dev_err_probe(dev, -EINVAL,
-				     "the settings cell has %zu bytes, it needs %d\n",
-				     len, SMARTBMS_SETTINGS_RECORD_SIZE);
+				     "the settings cells have %zu and %zu bytes, each needs %d\n",
+				     len, len_b, SMARTBMS_SETTINGS_SLOT_SIZE);
+	if (!present_b)
+		dev_warn(dev, "no settings-b cell: a power cut during a save can lose the settings\n");
 	bms->settings_cell_size = len;
+	bms->settings_b_size = present_b ? len_b : 0;
 
-	ret = smartbms_settings_unpack(&bms->set, buf, len);
-	if (ret) {
-		dev_warn(dev, "the stored settings are %s: E-B31, factory defaults in force\n",
-			 ret == -ENODATA ? "missing" : "corrupt");
+	ret = smartbms_settings_pick(&bms->set, &bms->settings_seq, buf, len,
+				     present_b ? buf_b : NULL, len_b);
+	if (ret < 0) {
+		dev_warn(dev, "no stored settings are %s: E-B31, factory defaults in force\n",
+			 ret == -ENODATA ? "there" : "valid");
 		bms->settings_bad = true;
+		return 0;
 	}
+	bms->settings_slot = ret;
+	bms->stored = bms->set;
 	return 0;
 }
 

@@ -452,8 +452,25 @@ void smartbms_engine_clear(struct smartbms_state *st);
 #define SMARTBMS_RECORD_OVERHEAD	8
 #define SMARTBMS_SETTINGS_RECORD_SIZE	(SMARTBMS_RECORD_OVERHEAD + 12)
 
+/*
+ * Settings record version 2, the journal: two slots (A and B, each its own
+ * cell), each a record as above whose 16-byte payload is a __le32 sequence
+ * number and then the version 1 payload.  A save writes the slot that is
+ * not in force with the next sequence number; at probe the valid slot with
+ * the newer sequence number (serial arithmetic, so a wrap is no harm) is
+ * in force.  A version 1 record in slot A counts as sequence number 0.
+ */
+#define SMARTBMS_SETTINGS_VERSION_JOURNAL	2
+#define SMARTBMS_SETTINGS_SLOT_SIZE	(SMARTBMS_RECORD_OVERHEAD + 16)
+
 int smartbms_record_check(const u8 *buf, size_t size, u16 magic);
 int smartbms_settings_pack(const struct smartbms_settings *set, u8 *buf, size_t size);
 int smartbms_settings_unpack(struct smartbms_settings *set, const u8 *buf, size_t size);
+int smartbms_settings_slot_pack(const struct smartbms_settings *set, u32 seq,
+				u8 *buf, size_t size);
+int smartbms_settings_slot_unpack(struct smartbms_settings *set, u32 *seq,
+				  const u8 *buf, size_t size);
+int smartbms_settings_pick(struct smartbms_settings *set, u32 *seq,
+			   const u8 *a, size_t a_size, const u8 *b, size_t b_size);
 
 #endif /* _LINUX_POWER_SMARTBMS_ENGINE_H */
