@@ -342,7 +342,7 @@ static int ads1015_ain_set(void *data, u64 val)
 	a->ain[file->which] = (s64)val;
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(ads1015_ain_fops, ads1015_ain_get, ads1015_ain_set, "%lld\n");
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(ads1015_ain_fops, ads1015_ain_get, ads1015_ain_set, "%lld\n");
 
 static int ads1015_alert_get(void *data, u64 *val)
 {

@@ -240,8 +240,8 @@ static int at24_cut_after_set(void *data, u64 val)
 	e->cut_after = (s64)val;
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(at24_cut_after_fops, at24_cut_after_get, at24_cut_after_set,
-			 "%lld\n");
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(at24_cut_after_fops, at24_cut_after_get,
+				at24_cut_after_set, "%lld\n");
 
 static int at24_init(struct sim_i2c_chip *chip, struct dentry *dir)
 {

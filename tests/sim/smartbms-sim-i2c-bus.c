@@ -231,8 +231,8 @@ static int sim_i2c_fault_set(void *data, u64 val)
 	}
 	return 0;
 }
-DEFINE_DEBUGFS_ATTRIBUTE(sim_i2c_fault_fops, sim_i2c_fault_get, sim_i2c_fault_set,
-			 "%lld\n");
+DEFINE_DEBUGFS_ATTRIBUTE_SIGNED(sim_i2c_fault_fops, sim_i2c_fault_get,
+				sim_i2c_fault_set, "%lld\n");
 
 static const char *const sim_i2c_fault_names[] = { "gone", "nack", "stuck" };
 
