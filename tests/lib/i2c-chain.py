@@ -93,7 +93,7 @@ def main():
             gain = (cells(sub, 'ti,gain') or [2])[0]
         ain = glob.glob('%s/*/%s/ain%d' % (DEBUGFS, os.path.basename(p), chan - 4))
         lsb = FSR_UV[gain] / 2048 * den / num
-        print(label, ain[0] if ain else 'none', num, den, off, '%.6g' % lsb)
+        print(label, ain[0] if ain else 'none', num, den, off, '%.12g' % lsb)
 
 
 if __name__ == '__main__':
