@@ -97,6 +97,12 @@ check_eq "... and the setting is in force" 100A "$(bms_get fuse_rating)"
 echo 1 >"$eeprom/nack"
 check_fails "the EEPROM NACKs: the save is refused" bms_put fuse_rating 80A
 check_eq "... and the old setting stays" 100A "$(bms_get fuse_rating)"
+BMSCTL=$SMARTBMS_TOP/build/bmsctl/bmsctl
+out=$("$BMSCTL" set fuse 80A 2>&1)
+rc=$?
+check "... bmsctl set fails too (exit $rc: $out)" test "$rc" -ne 0
+check "... and says why" grep -q "cannot write" <<<"$out"
+check_eq "... still the old setting" 100A "$(bms_get fuse_rating)"
 echo 0 >"$eeprom/nack"
 bms_put fuse_rating 125A
 check_eq "the EEPROM acknowledges again: the save works" 125A "$(bms_get fuse_rating)"

@@ -41,7 +41,9 @@ offset() { echo "${LINE_DIR[$1]##*sim_gpio}"; }
 exp_addr='' exp_pin=0 events=$event
 if [[ ${LINE_DIR[prealarm]} == exp:* ]]; then
 	exp_pin=${LINE_DIR[prealarm]##*:}
-	exp_node=$(basename "$(dirname "${LINE_DIR[prealarm]#exp:}")")
+	exp_node=${LINE_DIR[prealarm]#exp:}
+	exp_node=${exp_node%:*}
+	exp_node=${exp_node##*/}
 	exp_addr=$(printf '%03x' "0x${exp_node##*@}")
 	events="$event i2c/i2c_write"
 fi
