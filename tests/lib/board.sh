@@ -139,6 +139,16 @@ gpio_line() {
 	printf '%s %d\n' "$dir" $((cells[2] & 1))
 }
 
+# bms_gates_sleep: some output of the BMS is on a chip whose lines sleep
+# (the i2c board's expander): the driver's trip path is then threaded.
+bms_gates_sleep() {
+	local g
+	for g in $BMS_OUTPUTS; do
+		[[ ${LINE_DIR[$g]:-} == exp:* ]] && return 0
+	done
+	return 1
+}
+
 # exp_pin DIR BIT [LEVEL]: read (or, with LEVEL, drive from outside) one
 # pin of the expander model in DIR.
 exp_pin() {

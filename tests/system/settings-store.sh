@@ -105,7 +105,7 @@ bms_put fuse_rating 2x20A
 poke_slots 8 '\x07'
 rebind
 wait_eq "corrupt settings (CRC): E-B31" 0 3 eval 'has_code E-B31; echo $?'
-check_eq "... fuse rating back to its default" not-set "$(bms_get fuse_rating)"
+check_eq "... fuse rating back to its default" "$(bms_factory_fuse)" "$(bms_get fuse_rating)"
 check_eq "... charge limit back to its default" 14200000 "$(bms_get charge_limit)"
 check "saving a setting again ends E-B31" bms_put prealarm_output continuous
 wait_eq "... E-B31 gone" 1 3 eval 'has_code E-B31; echo $?'
@@ -141,7 +141,7 @@ wait_eq "sound calibration: no E-B30" 1 3 eval 'has_code E-B30; echo $?'
 board_rest
 eeprom_fail 5
 check_fails "a setting is refused when it cannot be saved" bms_put fuse_rating 60A
-check_eq "... and nothing changed" not-set "$(bms_get fuse_rating)"
+check_eq "... and nothing changed" "$(bms_factory_fuse)" "$(bms_get fuse_rating)"
 eeprom_fail 0
 check "it is taken once the EEPROM works" bms_put fuse_rating 60A
 
