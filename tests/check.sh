@@ -57,6 +57,18 @@ boot_selected() {
 	[ -z "${SMARTBMS_ONLY:-}" ] || [[ ,$SMARTBMS_ONLY, == *",$1,"* ]]
 }
 
+# bmsctl, against fake sysfs trees here; the guests run the same binary
+# (built before the i2c board boots).
+if make -s -C "$top/tools/bmsctl" O="$build/bmsctl" >"$out/bmsctl-build.log" 2>&1; then
+	result "ok build: bmsctl (C11, -Wall -Wextra -Werror)"
+	python3 "$top/tests/bmsctl/host-test.py" "$build/bmsctl/bmsctl" >"$out/bmsctl-host" ||
+		grep -q '^not ok' "$out/bmsctl-host" || echo "not ok bmsctl-host: stopped" >>"$out/bmsctl-host"
+	cat "$out/bmsctl-host" >>"$host"
+else
+	cat "$out/bmsctl-build.log" >&2
+	result "not ok build: bmsctl: see above"
+fi
+
 # The modules for the bench kernel first: the i2c board boots with them
 # while the host checks below run.  It is the Raspberry Pi board's BMS and
 # chips on the emulated I2C bus, the mainline chip drivers running against
@@ -90,17 +102,6 @@ step static "$top/tests/static.sh" --out "$out/static"
 # objects DIR: how many of our sources the module build in DIR compiled
 # (not kbuild's own .mod.o and .module-common.o).
 objects() { grep '^  CC \[M\] ' "$1/build.log" | grep -vc -e '\.mod\.o$' -e '/\.module-common\.o$'; }
-
-# bmsctl, against fake sysfs trees here; the guest runs the same binary.
-if make -s -C "$top/tools/bmsctl" O="$build/bmsctl" >"$out/bmsctl-build.log" 2>&1; then
-	result "ok build: bmsctl (C11, -Wall -Wextra -Werror)"
-	python3 "$top/tests/bmsctl/host-test.py" "$build/bmsctl/bmsctl" >"$out/bmsctl-host" ||
-		grep -q '^not ok' "$out/bmsctl-host" || echo "not ok bmsctl-host: stopped" >>"$out/bmsctl-host"
-	cat "$out/bmsctl-host" >>"$host"
-else
-	cat "$out/bmsctl-build.log" >&2
-	result "not ok build: bmsctl: see above"
-fi
 
 # The libFuzzer harnesses (tests/fuzz/), 60 s each, one after the other.
 echo "check: fuzzing, ${SMARTBMS_FUZZ_TIME:-60} s a harness" >&2

@@ -98,9 +98,11 @@ echo 1 >"$eeprom/nack"
 check_fails "the EEPROM NACKs: the save is refused" bms_put fuse_rating 80A
 check_eq "... and the old setting stays" 100A "$(bms_get fuse_rating)"
 BMSCTL=$SMARTBMS_TOP/build/bmsctl/bmsctl
+[ -x "$BMSCTL" ] || die "bmsctl is not built at $BMSCTL (tests/check.sh builds it)"
 out=$("$BMSCTL" set fuse 80A 2>&1)
 rc=$?
-check "... bmsctl set fails too (exit $rc: $out)" test "$rc" -ne 0
+# Exit status 1: the device refused (2 would be bad input, 127 no bmsctl).
+check_eq "... bmsctl set fails too, with exit status 1 ($out)" 1 "$rc"
 check "... and says why" grep -q "cannot write" <<<"$out"
 check_eq "... still the old setting" 100A "$(bms_get fuse_rating)"
 echo 0 >"$eeprom/nack"
