@@ -6,14 +6,16 @@
 # gates (tests/static.sh), build the module for the bench's UML kernel, for
 # Debian's amd64, PREEMPT_RT and 6.1 headers and for arm64, check DKMS and
 # make install (tests/dkms-check.sh, tests/install-check.sh), boot the
-# simulated board, run every test in it, and print one verdict.
+# simulated board and run every test in it, boot the i2c board (the real
+# board's chips and their mainline drivers, tests/i2c/ and the system
+# tests, alongside the host checks), and print one verdict.
 # The last line is "N passed, N failed"; the exit status is non-zero if
 # anything failed.
 #
 # Environment: SMARTBMS_CACHE (kernel cache), SMARTBMS_ONLY (run only the
 # system tests whose name contains one of its comma-separated words; the
-# reboot and scenario boots then run only if it names them: "reboot",
-# "scenarios"), SMARTBMS_TIMEOUT (guest, seconds), SMARTBMS_FUZZ_TIME
+# reboot, scenario and i2c board boots then run only if it names them:
+# "reboot", "scenarios", "i2c-board"), SMARTBMS_TIMEOUT (guest, seconds), SMARTBMS_FUZZ_TIME
 # (seconds each fuzz harness runs, default 60).
 
 set -uo pipefail
@@ -50,6 +52,45 @@ if ! "$top/tests/uml/setup.sh"; then
 	exit 1
 fi
 
+# boot_selected WORD: run the extra boot WORD (see SMARTBMS_ONLY above).
+boot_selected() {
+	[ -z "${SMARTBMS_ONLY:-}" ] || [[ ,$SMARTBMS_ONLY, == *",$1,"* ]]
+}
+
+# bmsctl, against fake sysfs trees here; the guests run the same binary
+# (built before the i2c board boots).
+if make -s -C "$top/tools/bmsctl" O="$build/bmsctl" >"$out/bmsctl-build.log" 2>&1; then
+	result "ok build: bmsctl (C11, -Wall -Wextra -Werror)"
+	python3 "$top/tests/bmsctl/host-test.py" "$build/bmsctl/bmsctl" >"$out/bmsctl-host" ||
+		grep -q '^not ok' "$out/bmsctl-host" || echo "not ok bmsctl-host: stopped" >>"$out/bmsctl-host"
+	cat "$out/bmsctl-host" >>"$host"
+else
+	cat "$out/bmsctl-build.log" >&2
+	result "not ok build: bmsctl: see above"
+fi
+
+# The modules for the bench kernel first: the i2c board boots with them
+# while the host checks below run.  It is the Raspberry Pi board's BMS and
+# chips on the emulated I2C bus, the mainline chip drivers running against
+# register-level models: the chips' own tests (tests/i2c/) and the system
+# tests, their results prefixed "i2c-board:".
+um_built=''
+if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMARTBMS_TESTS=y \
+	2>"$out/build-um.log"; then
+	result "ok build: smartbms.ko and the test modules against the bench kernel (ARCH=um, gcc W=1, $(objects "$build/um") sources, 0 warnings)"
+	um_built=1
+else
+	cat "$out/build-um.log" >&2
+	result "not ok build: modules against the bench kernel: see above"
+fi
+i2c_boot=''
+if [ -n "$um_built" ] && boot_selected i2c-board; then
+	echo "check: booting the i2c board (the real board's chips, mainline drivers), in the background" >&2
+	"$top/tests/uml/boot.sh" --board i2c --out "$out/i2c-board" --moddir "$build/um" \
+		--timeout "${SMARTBMS_TIMEOUT:-2400}" &
+	i2c_boot=$!
+fi
+
 # The binding, the test-only schemas and the simulated board's devicetree
 # (host side, about 10 s once the kernel's schemas are cached).
 step dt "$top/tests/dt-check.sh" --out "$out/dt"
@@ -61,17 +102,6 @@ step static "$top/tests/static.sh" --out "$out/static"
 # objects DIR: how many of our sources the module build in DIR compiled
 # (not kbuild's own .mod.o and .module-common.o).
 objects() { grep '^  CC \[M\] ' "$1/build.log" | grep -vc -e '\.mod\.o$' -e '/\.module-common\.o$'; }
-
-# bmsctl, against fake sysfs trees here; the guest runs the same binary.
-if make -s -C "$top/tools/bmsctl" O="$build/bmsctl" >"$out/bmsctl-build.log" 2>&1; then
-	result "ok build: bmsctl (C11, -Wall -Wextra -Werror)"
-	python3 "$top/tests/bmsctl/host-test.py" "$build/bmsctl/bmsctl" >"$out/bmsctl-host" ||
-		grep -q '^not ok' "$out/bmsctl-host" || echo "not ok bmsctl-host: stopped" >>"$out/bmsctl-host"
-	cat "$out/bmsctl-host" >>"$host"
-else
-	cat "$out/bmsctl-build.log" >&2
-	result "not ok build: bmsctl: see above"
-fi
 
 # The libFuzzer harnesses (tests/fuzz/), 60 s each, one after the other.
 echo "check: fuzzing, ${SMARTBMS_FUZZ_TIME:-60} s a harness" >&2
@@ -118,15 +148,8 @@ fi
 # The ABI through the kernel's get_abi.pl, the rst pages through Sphinx.
 step docs "$top/tests/docs-check.sh" "$cache/linux-6.12" "$out/docs"
 
-# boot_selected WORD: run the extra boot WORD (see SMARTBMS_ONLY above).
-boot_selected() {
-	[ -z "${SMARTBMS_ONLY:-}" ] || [[ ,$SMARTBMS_ONLY, == *",$1,"* ]]
-}
-
 guest=()
-if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMARTBMS_TESTS=y \
-	2>"$out/build-um.log"; then
-	result "ok build: smartbms.ko and the test modules against the bench kernel (ARCH=um, gcc W=1, $(objects "$build/um") sources, 0 warnings)"
+if [ -n "$um_built" ]; then
 	echo "check: booting the simulated board" >&2
 	"$top/tests/uml/boot.sh" --out "$out/guest" --moddir "$build/um" \
 		--timeout "${SMARTBMS_TIMEOUT:-2400}" --only "${SMARTBMS_ONLY:-}"
@@ -151,9 +174,10 @@ if "$top/tests/uml/build-modules.sh" "$cache/linux-6.12" "$build/um" ARCH=um SMA
 			--mode scenarios --time-travel --timeout 1800 --nvmem "$out/nvmem-corrupt.img"
 		guest+=("$out/scenarios")
 	fi
-else
-	cat "$out/build-um.log" >&2
-	result "not ok build: modules against the bench kernel: see above"
+fi
+if [ -n "$i2c_boot" ]; then
+	wait "$i2c_boot"
+	guest+=("$out/i2c-board")
 fi
 
 python3 "$top/tests/report.py" --host-results "$host" "${guest[@]}"

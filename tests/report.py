@@ -13,6 +13,9 @@ nothing ran.  Nothing passes silently:
   task), a kmemleak report, a guest that did not finish, or a timeout is a
   failure.
 
+A boot's "not-run" file (tests a board does not run yet, with the reason)
+is listed as SKIP lines, counted neither as passed nor as failed.
+
 Usage: report.py [--host-results FILE] [--dmesg] [GUEST-DIR...]
 
 Several guest directories (boots of one run) each add their results,
@@ -42,6 +45,7 @@ SPLAT = re.compile(
 class Report:
     def __init__(self):
         self.results = []   # (ok, name, detail)
+        self.skipped = []   # "name: why" of tests a boot did not run
 
     def add(self, ok, name, detail=''):
         self.results.append((ok, name, detail))
@@ -143,6 +147,10 @@ def add_guest(report, details, g, dmesg, prefix):
         if s not in suites:
             report.add_prefixed(prefix, False, 'kunit: ' + s, 'the suite reported no result')
     report.add_lines(os.path.join(g, 'results'), prefix)
+    not_run = os.path.join(g, 'not-run')
+    if os.path.exists(not_run):
+        with open(not_run, errors='replace') as f:
+            report.skipped += [prefix + line.strip() for line in f if line.strip()]
 
     splats = find_splats(lines)
     for first, context in splats:
@@ -192,6 +200,8 @@ def main():
     failed = len(report.results) - passed
     for ok, name, detail in report.results:
         print('%s %s%s' % ('PASS' if ok else 'FAIL', name, ': ' + detail if detail else ''))
+    for line in report.skipped:
+        print('SKIP ' + line)
     for context in details:
         print('---- kernel log ----')
         for line in context:

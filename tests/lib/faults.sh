@@ -9,9 +9,10 @@ BMS_DRIVER=/sys/bus/platform/drivers/smartbms
 
 BMS_DEV=$(basename "$(readlink -f "$BMS_PSY/device")")
 
-# The factory defaults as bms_settings prints them (this board presets no fuse).
+# The factory defaults as bms_settings prints them; the fuse is the
+# devicetree's preset, if any (the i2c board's, as the Raspberry Pi's).
 # shellcheck disable=SC2034 # used by the scripts that source this file
-BMS_DEFAULTS="fuse_rating=not-set prealarm_usage=use prealarm_output=continuous remote_function=alternator-and-system soft_switch=on charge_limit=14200000 constant_charge_voltage_max=14200000 "
+BMS_DEFAULTS="fuse_rating=$(bms_factory_fuse) prealarm_usage=use prealarm_output=continuous remote_function=alternator-and-system soft_switch=on charge_limit=14200000 constant_charge_voltage_max=14200000 "
 
 bms_bound() { [ -e "/sys/bus/platform/devices/$BMS_DEV/driver" ]; }
 

@@ -26,10 +26,24 @@ kmsg_mark "$mark"
 board_rest
 irq_of() { awk -v l="$1" '$NF == l { sub(":", "", $1); print $1 }' /proc/interrupts; }
 irqs=()
+nested=0
 for l in $BMS_INPUTS; do
+	# smartbms-sim-storm runs a line's flow handler in hard interrupt
+	# context, which a nested interrupt (a line on the i2c board's
+	# expander, served from its driver's thread) must never see.
+	if [[ ${LINE_DIR[$l]} == exp:* ]]; then
+		nested=$((nested + 1))
+		continue
+	fi
 	irqs+=("$(irq_of "$l")")
 done
-check "the ${#irqs[@]} input lines' interrupts found" test "${#irqs[@]}" -eq 5
+check "the ${#irqs[@]} input lines' interrupts found (and $nested on the expander)" \
+	test $((${#irqs[@]} + nested)) -eq 5
+# On a board whose gates sleep the trip path is threaded and oneshot: the
+# interrupt stays masked while its thread runs, which contains a storm
+# before the driver's own count could see one.
+threaded=''
+dmesg | grep -q 'trip path in a threaded handler' && threaded=1
 
 # max_read_ms FILE SECONDS: the slowest of the reads of FILE made for
 # SECONDS (a read that fails counts with its time too).
@@ -120,7 +134,7 @@ writes=$(cat "$TMPDIR"/faults-writer.* | awk '{ s += $1 } END { print s + 0 }')
 reads=$(cat "$TMPDIR"/faults-reader.* | awk '{ s += $1 } END { print s + 0 }')
 crashes=$(cat "$TMPDIR"/faults-reader.* | awk '{ s += $2 } END { print s + 0 }')
 
-check_eq "$cycles unbind/bind cycles under storms on 5 lines, $writes settings writes and $reads status reads (bmsctl and sysfs) that succeeded: every unbind left every gate off" \
+check_eq "$cycles unbind/bind cycles under storms on ${#irqs[@]} lines, $writes settings writes and $reads status reads (bmsctl and sysfs) that succeeded: every unbind left every gate off" \
 	"$cycles" "$safe"
 check_eq "... every bind bound the BMS (slowest bind ${slowest} ms)" "$cycles" "$bound"
 check_eq "... bmsctl status never crashed" 0 "$crashes"
@@ -143,14 +157,20 @@ rm -f "$flag"
 wait "$spid"
 edges=$(($(edges_total) - before_edges))
 storms=$(($(storms_total) - before_storms))
-check "a ${STORM_S} s interrupt storm on all 5 lines: $edges edges, $storms storms counted" \
-	test "$storms" -ge 5
+if [ -z "$threaded" ]; then
+	check "a ${STORM_S} s interrupt storm on ${#irqs[@]} lines: $edges edges, $storms storms counted" \
+		test "$storms" -ge 5
+else
+	check "a ${STORM_S} s interrupt storm on ${#irqs[@]} lines, threaded: $edges edges served, each line masked while served" \
+		test "$edges" -gt 0
+fi
 check "... the loop kept evaluating ($(($(bms_loops) - loops)) evaluations)" \
 	test "$(bms_loops)" -gt "$loops"
 check "... a sysfs read took at most ${read_ms} ms (bound ${READ_BOUND_MS} ms)" \
 	test "$read_ms" -le "$READ_BOUND_MS"
-check "... the storm is reported in the kernel log" \
-	eval "since_mark faults-storm-alone | grep -q 'interrupt storm on'"
+[ -n "$threaded" ] ||
+	check "... the storm is reported in the kernel log" \
+		eval "since_mark faults-storm-alone | grep -q 'interrupt storm on'"
 check "the board comes back to rest after the storm" board_rest
 
 check_no_splat "concurrency: no lockdep, KASAN, UBSAN, atomic-sleep or other report" "$mark"

@@ -15,7 +15,7 @@
 
 mark=faults-input
 kmsg_mark "$mark"
-eeprom=/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem
+eeprom=$EEPROM_IMAGE
 has_code() { case " $(bms_get codes) " in *" $1 "*) echo 1 ;; *) echo 0 ;; esac; }
 
 # --- sysfs ------------------------------------------------------------------

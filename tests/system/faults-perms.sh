@@ -13,7 +13,7 @@
 
 BMSCTL=$SMARTBMS_TOP/build/bmsctl/bmsctl
 [ -x "$BMSCTL" ] || die "bmsctl is not built at $BMSCTL (tests/check.sh builds it)"
-eeprom_dev=$(readlink -f /sys/bus/nvmem/devices/smartbms-sim-nvmem)
+eeprom_dev=$(readlink -f "${EEPROM%/nvmem}")
 
 board_rest
 
@@ -65,7 +65,7 @@ value_for() {
 	esac
 }
 
-snap() { bms_settings; od -An -tx1 /sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem | tr -d ' \n'; }
+snap() { bms_settings; od -An -tx1 "$EEPROM" | tr -d ' \n'; }
 denied=0
 for f in "${writable[@]}"; do
 	before=$(snap)

@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The seven LED triggers of manual Appendix C (behaviour.md section 6),
-# bound to the board's gpio-leds through linux,default-trigger: each LED
-# follows its state, read back from the LED class and from the gpio-sim
-# line that drives it.  The heartbeat blinks only while the loop runs.
+# bound to the board's gpio-leds through linux,default-trigger (on the
+# i2c board, whose four LEDs are on the expander, from userspace as the
+# admin guide does): each LED follows its state, read back from the LED
+# class and from the line that drives it.  The heartbeat blinks only
+# while the loop runs.
 
 # shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
@@ -20,51 +22,74 @@ declare -A led=(
 	[system-charging]=bms:green:system-charging
 )
 
+# The board's LEDs: the boards have all seven or the first four.
+for l in "${!led[@]}"; do
+	[ -e "/sys/class/leds/${led[$l]}" ] || unset "led[$l]"
+done
+order="alternator-charging overtemperature active charge-disconnect
+	load-disconnect system-charging"
+
 led_get() { cat "/sys/class/leds/${led[$1]}/brightness"; }
 led_on() { [ "$(led_get "$1")" -gt 0 ] && echo 1 || echo 0; }
 
-# The LEDs in a fixed order, as a string of 0 and 1 (the heartbeat aside).
+# The LEDs in a fixed order, as a string of 0 and 1 (the heartbeat aside),
+# those the board has.
 # shellcheck disable=SC2317 # called through wait_eq
 leds() {
 	local l out=""
-	for l in alternator-charging overtemperature active charge-disconnect \
-		 load-disconnect system-charging; do
-		out=$out$(led_on "$l")
+	for l in $order; do
+		[ -z "${led[$l]:-}" ] || out=$out$(led_on "$l")
+	done
+	echo "$out"
+}
+
+# want PATTERN: a pattern of leds() for all six, cut to the board's.
+want() {
+	local l i=0 out=""
+	for l in $order; do
+		[ -z "${led[$l]:-}" ] || out=$out${1:i:1}
+		i=$((i + 1))
 	done
 	echo "$out"
 }
 
 for l in "${!led[@]}"; do
+	t=/sys/class/leds/${led[$l]}/trigger
+	# A board without default triggers: bound as the admin guide says.
+	grep -q "\[$node-$l\]" "$t" || echo "$node-$l" >"$t"
 	check_eq "${led[$l]} is bound to $node-$l" "[$node-$l]" \
-		"$(grep -o "\[$node-$l\]" "/sys/class/leds/${led[$l]}/trigger")"
+		"$(grep -o "\[$node-$l\]" "$t")"
 done
 
 # Order: alternator, over-temperature, active, charge disconnect, load
 # disconnect, System+ charging.
 board_rest
-wait_eq "at rest: active, both disconnects, System+ charging" 001111 3 leds
+wait_eq "at rest: active, both disconnects, System+ charging" "$(want 001111)" 3 leds
 adc_set alternator 14.0V
-wait_eq "engine running: alternator charging too" 101111 3 leds
+wait_eq "engine running: alternator charging too" "$(want 101111)" 3 leds
 adc_set temperature 90C
 wait_eq "90 C: over-temperature on; alternator, charge disconnect, System+ charging off" \
-	011010 3 leds
+	"$(want 011010)" 3 leds
 adc_set temperature 25C
-wait_eq "25 C: over-temperature off again" 101111 5 leds
+wait_eq "25 C: over-temperature off again" "$(want 101111)" 5 leds
 line_set charge-allowed 0
 wait_eq "charge not allowed: alternator, charge disconnect, System+ charging off" \
-	001010 3 leds
+	"$(want 001010)" 3 leds
 line_set charge-allowed 1
 
 board_rest
 bms_put remote_function everything
 line_set remote 0
-wait_eq "remote off, switch everything off: the BMS is not active" 000000 3 leds
+wait_eq "remote off, switch everything off: the BMS is not active" "$(want 000000)" 3 leds
 line_set remote 1
-wait_eq "remote on: active again" 001111 3 leds
+wait_eq "remote on: active again" "$(want 001111)" 3 leds
 
 # A gpio-leds LED drives its line: the LED class and the wire agree.
-led_line=$(echo /sys/devices/platform/gpio-sim-leds/gpiochip*/sim_gpio2)
-check_eq "the active LED's line is high" 1 "$(cat "$led_line/value")"
+for n in /proc/device-tree/*/led-*; do
+	[ "$(tr -d '\0' <"$n/label")" = bms:green:active ] && break
+done
+read -r dir low < <(gpio_line "$n/gpios")
+check_eq "the active LED's line is high" 1 "$(line_value "$dir" "$low")"
 
 # The heartbeat moves while the loop evaluates, and stops with it.
 seen=""

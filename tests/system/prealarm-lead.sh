@@ -20,6 +20,10 @@
 # only make a lead look shorter.  The last second before the cut is not
 # skipped: the loop's own timer ends the lead.
 
+# On the i2c board the pre-alarm output is on the PCA9555: its writes are
+# the mainline i2c core's i2c:i2c_write events (address, output port
+# register, value; 7.3.2 of the datasheet), on the same trace clock.
+
 # shellcheck source=tests/lib/board.sh
 . "$SMARTBMS_TOP/tests/lib/board.sh"
 
@@ -30,20 +34,31 @@ event=smartbms_sim_gate/smartbms_sim_gate_write
 [ -e "$T/events/$event/enable" ] || die "no $event event (is smartbms-sim-gate loaded?)"
 
 # The gates' chip and lines, as the trace names them (chip label, offset).
-chip=$(basename "$(dirname "${LINE_DIR[prealarm]}")")
+chip=$(basename "$(dirname "${LINE_DIR[load-disconnect]}")")
 offset() { echo "${LINE_DIR[$1]##*sim_gpio}"; }
+# The pre-alarm on the expander: its I2C address (as i2c_write prints it)
+# and pin; exp_addr stays empty on the simulated board.
+exp_addr='' exp_pin=0 events=$event
+if [[ ${LINE_DIR[prealarm]} == exp:* ]]; then
+	exp_pin=${LINE_DIR[prealarm]##*:}
+	exp_node=${LINE_DIR[prealarm]#exp:}
+	exp_node=${exp_node%:*}
+	exp_node=${exp_node##*/}
+	exp_addr=$(printf '%03x' "0x${exp_node##*@}")
+	events="$event i2c/i2c_write"
+fi
 
 trace_start() {
 	echo 0 >"$T/tracing_on"
 	echo 0 >"$T/events/enable"
 	echo mono >"$T/trace_clock"
 	: >"$T/trace"
-	echo 1 >"$T/events/$event/enable"
+	for e in $events; do echo 1 >"$T/events/$e/enable"; done
 	echo 1 >"$T/tracing_on"
 }
 trace_stop() {
 	echo 0 >"$T/tracing_on"
-	echo 0 >"$T/events/$event/enable"
+	for e in $events; do echo 0 >"$T/events/$e/enable"; done
 }
 
 # mark WHAT: a marker with the clock's total move so far; marked_us is
@@ -62,7 +77,7 @@ skip_by() { echo "$1" >"$skip" && mark skip; }
 # fell (-1: not yet), whether the pre-alarm gate fell in between, and the
 # last "now" mark.
 lead_times() {
-	awk -v chip="$chip" \
+	awk -v chip="$chip" -v exp_addr="$exp_addr" -v exp_pin="$exp_pin" \
 	    -v pa="$(offset prealarm)" -v pa_low="${LINE_LOW[prealarm]}" \
 	    -v ld="$(offset load-disconnect)" -v ld_low="${LINE_LOW[load-disconnect]}" \
 	    -v sd="$(offset system-discharge-enable)" \
@@ -91,6 +106,20 @@ lead_times() {
 			now = us + moved
 		next
 	}
+	# The pre-alarm pin on the expander: a write of its output port.
+	exp_addr != "" && /i2c_write:/ && index($0, " a=" exp_addr " ") {
+		if (!match($0, /\[[0-9a-f]+-[0-9a-f]+\]/))
+			next
+		split(substr($0, RSTART + 1, RLENGTH - 2), b, "-")
+		if (hex(b[1]) != 2 + int(exp_pin / 8))
+			next
+		v = (bit(hex(b[2]), exp_pin % 8) + pa_low) % 2
+		t = us + moved
+		if (v == 1 && was_pa == 0 && rise < 0) rise = t
+		if (v == 0 && was_pa == 1 && rise >= 0 && ldf < 0) fell = 1
+		was_pa = v
+		next
+	}
 	/smartbms_sim_gate_write:/ {
 		c = ""
 		for (i = 1; i <= NF; i++) {
@@ -101,7 +130,7 @@ lead_times() {
 		if (c != chip)
 			next
 		t = us + moved
-		v = level(pa, pa_low)
+		v = exp_addr == "" ? level(pa, pa_low) : -1
 		if (v == 1 && was_pa == 0 && rise < 0) rise = t
 		if (v == 0 && was_pa == 1 && rise >= 0 && ldf < 0) fell = 1
 		if (v >= 0) was_pa = v

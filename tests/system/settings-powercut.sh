@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# A power cut at every byte of a settings save (issue 21).  The simulated
-# EEPROM's cut_after makes the next write store only its first N bytes and
-# then fail, with every access after it, as on a board whose supply went.
+# A power cut at every byte of a settings save (issue 21).  The EEPROM's
+# cut_after (tests/lib/board.sh eeprom_cut: sim-nvmem's, or the AT24C02
+# model's on the i2c board) makes the chip store only N more bytes and then
+# fail every access, as on a board whose supply went.
 # For every N from 0 to the whole cell, from the same starting image: the
 # save is cut after N bytes, the EEPROM is powered up again and the BMS
 # probes afresh from the image the cut left (unbind and bind: at probe the
@@ -20,16 +21,15 @@
 
 mark=settings-powercut
 kmsg_mark "$mark"
-eeprom=/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem
-sim=$(readlink -f /sys/bus/nvmem/devices/smartbms-sim-nvmem)
-sim=${sim%/*}
+# The chip's contents as the bench loads them (sim-nvmem's nvmem file, the
+# AT24C02 model's contents on the i2c board).
+eeprom=$EEPROM_IMAGE
 has_code() { case " $(bms_get codes) " in *" $1 "*) echo 1 ;; *) echo 0 ;; esac; }
 
 # cell_size NAME: a cell's size in bytes, from the live devicetree.
 cell_size() {
 	local c
-	c=$(echo /proc/device-tree/*/nvmem-layout/"$1"@*/reg)
-	read -r -a c < <(dt_cells "$c")
+	read -r -a c < <(cell_reg "$1")
 	echo "${c[1]}"
 }
 
@@ -68,15 +68,14 @@ sweep() {
 	m=$(cell_size settings-b)
 	restore "$image"
 	for ((n = 0; n <= m; n++)); do
-		before=$(cat "$sim/written")
-		echo "$n" >"$sim/cut_after"
+		before=$(eeprom_written)
+		eeprom_cut "$n"
 		# The cut save fails (the EEPROM went with the power), and the
 		# writer is told.
 		saved=0
 		bms_put fuse_rating 80A 2>/dev/null && saved=1
-		stored=$(($(cat "$sim/written") - before))
-		echo -1 >"$sim/cut_after"
-		echo 0 >"$sim/fail"
+		stored=$(($(eeprom_written) - before))
+		eeprom_power_up
 		bms_unbind
 		probe
 		got=$(bms_settings)

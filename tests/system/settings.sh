@@ -30,7 +30,8 @@ accepts() {
 
 board_rest
 
-check_eq "fuse_rating defaults to not-set" not-set "$(bms_get fuse_rating)"
+check_eq "fuse_rating defaults to $(bms_factory_fuse) (not-set unless the devicetree presets it)" \
+	"$(bms_factory_fuse)" "$(bms_get fuse_rating)"
 check_eq "fuse_rating_available" "125A 100A 80A 60A 2x30A 2x20A 2x15A 2x10A 2x7.5A" \
 	"$(bms_get fuse_rating_available)"
 for f in 125A 100A 80A 60A 2x30A 2x20A 2x15A 2x10A 2x7.5A; do
@@ -97,7 +98,7 @@ rejects reset 0
 check_fails "codes is read-only" bms_put codes E-B31
 
 check "reset restores the factory defaults" bms_put reset 1
-check_eq "... fuse not set" not-set "$(bms_get fuse_rating)"
+check_eq "... fuse $(bms_factory_fuse)" "$(bms_factory_fuse)" "$(bms_get fuse_rating)"
 check_eq "... charge limit 14.2 V" 14200000 "$(bms_get charge_limit)"
 check_eq "... constant_charge_voltage_max 14.2 V" 14200000 "$(bms_get constant_charge_voltage_max)"
 

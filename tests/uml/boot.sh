@@ -7,7 +7,11 @@
 # Usage: boot.sh --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench]
 #                [--timeout SEC]
 #                [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE]
-#                [--time-travel] [--kernel DIR]
+#                [--time-travel] [--kernel DIR] [--board sim|i2c]
+# --board i2c boots tests/board/smartbms-board-i2c.dts, the Raspberry Pi
+# board's BMS and chips on the emulated I2C bus, run by the mainline
+# ti-ads1015, iio-rescale, at24 and pca953x modules of --kernel; the
+# default, sim, boots tests/board/smartbms-board.dts.
 # --kernel is the kernel tree to boot (default: the bench's debug kernel,
 # $SMARTBMS_CACHE/linux-6.12; make bench boots linux-6.12-bench).
 # --time-travel runs the guest in simulated time (UML's basic time-travel
@@ -26,7 +30,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cache=${SMARTBMS_CACHE:-$HOME/.cache/smartbms}
 kdir=$cache/linux-6.12
 out='' moddir='' mode=check timeout=900 only='' console='' loglevel=7 nvmem=''
-time_travel=''
+time_travel='' board=sim
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -40,7 +44,8 @@ while [ $# -gt 0 ]; do
 	--nvmem) nvmem=$(realpath "$2"); shift ;;
 	--time-travel) time_travel=time-travel ;;
 	--kernel) kdir=$2; shift ;;
-	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE] [--time-travel] [--kernel DIR]" >&2
+	--board) board=$2; shift ;;
+	*) echo "usage: $0 --out DIR --moddir DIR [--mode check|demo|reboot|scenarios|bench] [--timeout SEC] [--only PATTERN] [--console] [--loglevel N] [--nvmem IMAGE] [--time-travel] [--kernel DIR] [--board sim|i2c]" >&2
 	   exit 2 ;;
 	esac
 	shift
@@ -49,6 +54,11 @@ if [ -z "$out" ] || [ -z "$moddir" ]; then
 	echo "boot: --out and --moddir are required" >&2
 	exit 2
 fi
+case $board in
+sim) dts=$top/tests/board/smartbms-board.dts ;;
+i2c) dts=$top/tests/board/smartbms-board-i2c.dts ;;
+*) echo "boot: --board sim or i2c, not $board" >&2; exit 2 ;;
+esac
 [ -x "$kdir/linux" ] || { echo "boot: no UML kernel at $kdir/linux (run tests/uml/setup.sh)" >&2; exit 1; }
 
 out=$(realpath -m "$out")
@@ -60,7 +70,7 @@ mkdir -p "$out"
 dtb=$out/board.dtb
 cpp -nostdinc -undef -D__DTS__ -x assembler-with-cpp \
 	-I "$kdir/include" -I "$kdir/scripts/dtc/include-prefixes" \
-	"$top/tests/board/smartbms-board.dts" |
+	"$dts" |
 	dtc -q -I dts -O dtb -o "$dtb" -
 
 # The EEPROM at power-on.
@@ -78,6 +88,7 @@ cmdline=(
 	loglevel="$loglevel" panic=-1 kunit.enable=1
 	SMARTBMS_TOP="$top" SMARTBMS_OUT="$out" SMARTBMS_MODDIR="$moddir"
 	SMARTBMS_MODE="$mode" SMARTBMS_ONLY="$only" SMARTBMS_NVMEM="$out/nvmem-in.img"
+	SMARTBMS_BOARD="$board" SMARTBMS_KDIR="$(realpath "$kdir")"
 	${time_travel:+"$time_travel"}
 )
 

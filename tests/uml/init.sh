@@ -17,6 +17,10 @@
 #                    the scenarios) whose name contains one of these
 #                    comma-separated words
 #   SMARTBMS_NVMEM   the board EEPROM's contents at power-on
+#   SMARTBMS_BOARD   sim: tests/board/smartbms-board.dts; i2c: the real
+#                    board's chips on the emulated I2C bus, run by the
+#                    mainline modules of SMARTBMS_KDIR (boot.sh --board)
+#   SMARTBMS_KDIR    the kernel tree booted, whose modules those are
 #
 # Results go to $SMARTBMS_OUT/results, one per line: "ok NAME" or
 # "not ok NAME: why".  The host reads them with the kernel log; whatever the
@@ -57,6 +61,9 @@ export PYTHONDONTWRITEBYTECODE=1
 result() { printf '%s\n' "$*" >>"$results"; }
 
 eeprom=/sys/bus/nvmem/devices/smartbms-sim-nvmem/nvmem
+board=${SMARTBMS_BOARD:-sim}
+# The i2c board's chips: the models' debugfs (tests/sim/smartbms-sim-i2c-*.c).
+i2c_chips=/sys/kernel/debug/smartbms-sim-i2c/i2c
 
 # Kernel messages from here on belong to the tests.
 echo clear >/sys/kernel/debug/kmemleak 2>/dev/null
@@ -72,9 +79,75 @@ load() {
 	fi
 }
 
+# inputs_at_rest: a board at rest.  Its pull resistors hold each input of
+# the BMS at its idle level from power-on (battery lines allowing, remote
+# on, no short).  gpio-sim lines start pulled down, which on the active-low
+# short-circuit line would be a short at every boot.
+inputs_at_rest() {
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	bash -c '. "$1" 2>/dev/null
+		line_set charge-allowed 1 && line_set discharge-allowed 1 &&
+		line_set battery-prealarm 0 && line_set remote 1 &&
+		line_set short-circuit 0' rest "$SMARTBMS_TOP/tests/lib/board.sh" ||
+		result "not ok board: the inputs could not be brought to rest"
+}
+
+# kmod NAME [WHAT]: insmod a module of the booted kernel's tree (the
+# mainline chip drivers), the modules it depends on first.
+kmod() {
+	local ko dep deps
+	grep -q "^${1//-/_} " /proc/modules && return 0
+	ko=$(grep -m1 "/$1\.o\$" "$SMARTBMS_KDIR/modules.order") || {
+		result "not ok ${2:-load}: $1: not in the kernel's modules.order"
+		return 1
+	}
+	ko=$SMARTBMS_KDIR/${ko%.o}.ko
+	deps=$(modinfo -F depends "$ko" 2>/dev/null)
+	for dep in ${deps//,/ }; do
+		kmod "$dep" "$2" || return 1
+	done
+	if insmod "$ko" 2>>"$out/init.log"; then
+		result "ok ${2:-load}: $1 (mainline)"
+	else
+		result "not ok ${2:-load}: $1 (mainline): insmod failed"
+		return 1
+	fi
+}
+
+# The mainline modules of the i2c board, in the order they are loaded.
+# power_off unloads them all but gpio-pca953x, which stays loaded once
+# loaded (its expander goes and comes back with the bus): UML has no
+# SPARSE_IRQ, so an interrupt descriptor outlives its mapping with the
+# lockdep class of its last chip, which gpiolib keys in the expander
+# driver's module; unloading that module leaves the class dangling, and
+# lockdep reports "bad unlock balance" when the bus maps the descriptor
+# again.  With SPARSE_IRQ (arm64, x86) a freed descriptor is a new one.
+i2c_mainline="at24 ti-ads1015 iio-rescale gpio-pca953x"
+
+# power_on_i2c IMAGE [WHAT]: the i2c board: the gate chip, the bus with its
+# chip models, IMAGE in the EEPROM model, the mainline drivers, the inputs
+# at rest, then the driver.
+power_on_i2c() {
+	local m
+	load tests/sim/smartbms-sim-gate.ko "$2"
+	load tests/sim/smartbms-sim-storm.ko "$2"
+	load tests/sim/smartbms-sim-i2c.ko "$2"
+	cat "$1" >"$i2c_chips/eeprom@50/contents" ||
+		result "not ok eeprom: the image could not be loaded into the AT24C02 model"
+	for m in $i2c_mainline; do
+		kmod "$m" "$2"
+	done
+	# The LEDs are on the expander: bound again once it is back.
+	[ -e /sys/bus/platform/drivers/leds-gpio/bms-leds ] ||
+		echo bms-leds >/sys/bus/platform/drivers/leds-gpio/bind 2>/dev/null
+	inputs_at_rest
+	load drivers/power/supply/smartbms.ko "$2"
+}
+
 # power_on IMAGE [WHAT]: the board's modules, the EEPROM holding IMAGE, the
 # inputs at rest, then the driver.
 power_on() {
+	[ "$board" = sim ] || { power_on_i2c "$@"; return; }
 	load tests/sim/smartbms-sim-adc.ko "$2"
 	load tests/sim/smartbms-sim-nvmem.ko "$2"
 	# The EEPROM keeps its contents while the board is off.
@@ -82,16 +155,7 @@ power_on() {
 		result "not ok eeprom: the image could not be loaded"
 	load tests/sim/smartbms-sim-gate.ko "$2"
 	load tests/sim/smartbms-sim-storm.ko "$2"
-	# A board at rest: its pull resistors hold each input of the BMS at its
-	# idle level from power-on (battery lines allowing, remote on, no
-	# short).  gpio-sim lines start pulled down, which on the active-low
-	# short-circuit line would be a short at every boot.
-	# shellcheck disable=SC2016 # expanded by the inner bash
-	bash -c '. "$1" 2>/dev/null
-		line_set charge-allowed 1 && line_set discharge-allowed 1 &&
-		line_set battery-prealarm 0 && line_set remote 1 &&
-		line_set short-circuit 0' rest "$SMARTBMS_TOP/tests/lib/board.sh" ||
-		result "not ok board: the inputs could not be brought to rest"
+	inputs_at_rest
 	load drivers/power/supply/smartbms.ko "$2"
 }
 
@@ -102,9 +166,16 @@ power_off() {
 	local m what=${1:-unload} image=${2:-$out/nvmem.img}
 	for m in smartbms-bench-floor smartbms-bench-poll \
 		 smartbms-engine-test smartbms-probe-test smartbms smartbms-sim-gate \
-		 smartbms-sim-adc smartbms-sim-nvmem smartbms-sim-storm; do
+		 smartbms-sim-adc smartbms-sim-nvmem smartbms-sim-storm \
+		 iio-rescale ti-ads1015 at24 smartbms-sim-i2c; do
 		grep -q "^${m//-/_} " /proc/modules || continue
 		[ "$m" != smartbms-sim-nvmem ] || cat "$eeprom" >"$image"
+		if [ "$m" = smartbms-sim-i2c ]; then
+			cat "$i2c_chips/eeprom@50/contents" >"$image"
+			# The LEDs hold the expander's lines.
+			[ ! -e /sys/bus/platform/drivers/leds-gpio/bms-leds ] ||
+				echo bms-leds >/sys/bus/platform/drivers/leds-gpio/unbind
+		fi
 		if rmmod "$m"; then
 			result "ok $what: $m"
 		else
@@ -144,7 +215,11 @@ run_system_test() {
 	local t=$1 name log rc n=0
 	shift
 	name=$(basename "$t")
-	name=system/${name%.*}${1:+-$1}
+	# tests/i2c/X.sh is i2c/X; the others are system tests.
+	case $t in
+	*/tests/i2c/*) name=i2c/${name%.*}${1:+-$1} ;;
+	*) name=system/${name%.*}${1:+-$1} ;;
+	esac
 	log=$out/$name.log
 	mkdir -p "${log%/*}"
 	case $t in
@@ -190,9 +265,23 @@ run_system_test() {
 			result "not ok bench: tests/bench/guest.sh exited with status $?"
 		;;
 	*)
-		run_kunit
+		if [ "$board" = i2c ]; then
+			# The chips and their mainline drivers, end to end.
+			for t in "$SMARTBMS_TOP"/tests/i2c/*.sh; do
+				selected "$(basename "$t" .sh)" && run_system_test "$t"
+			done
+		else
+			run_kunit
+		fi
 		for t in "$SMARTBMS_TOP"/tests/system/*.sh; do
-			selected "$(basename "$t" .sh)" && run_system_test "$t"
+			selected "$(basename "$t" .sh)" || continue
+			if [ "$board" = i2c ] &&
+			   why=$(sed -n "s/^$(basename "$t" .sh): //p" "$SMARTBMS_TOP/tests/i2c/not-run") &&
+			   [ -n "$why" ]; then
+				printf 'system/%s: %s\n' "$(basename "$t" .sh)" "$why" >>"$out/not-run"
+				continue
+			fi
+			run_system_test "$t"
 		done
 		# Settings for the next boot to find (make check boots twice).
 		run_system_test "$SMARTBMS_TOP/tests/uml/persist.sh" set

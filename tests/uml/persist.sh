@@ -33,14 +33,11 @@ set)
 	check_eq "no E-B31 after saving" "" "$(bms_get codes)"
 	# Then the power goes in the middle of one more save: the next boot
 	# starts from a torn journal slot and must find the set above.
-	sim=$(readlink -f /sys/bus/nvmem/devices/smartbms-sim-nvmem)
-	sim=${sim%/*}
-	echo 12 >"$sim/cut_after"
+	eeprom_cut 12
 	# shellcheck disable=SC2317 # called through check
 	cut_save_fails() { ! printf 80A >"$BMS_PSY/fuse_rating"; }
 	check "a save cut by a power cut after 12 bytes fails" cut_save_fails
-	echo -1 >"$sim/cut_after"
-	echo 0 >"$sim/fail"
+	eeprom_power_up
 	;;
 verify)
 	for f in "${!persist[@]}"; do

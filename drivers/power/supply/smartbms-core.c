@@ -196,7 +196,8 @@ struct smartbms_irq {
  * @pending_edges: lines that tripped since the last sample
  * @calibration_bad: calibration data declared but bad (E-B30)
  * @settings_bad: stored settings missing or corrupt (E-B31)
- * @stopped: the loop must not run again (unbind or shutdown)
+ * @stopped: the loop must not run: until the end of probe, and again from
+ *	unbind or shutdown on
  * @paused: the loop is paused from debugfs (tests only)
  * @skip_ms: how far debugfs moved the driver's clock ahead (tests only)
  * @work: the sampled loop
@@ -1956,6 +1957,12 @@ static int smartbms_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 	smartbms_engine_init(&bms->st);
+	/*
+	 * No evaluation before probe has it all: a settings write through a
+	 * supply registered below must not reach the timer or a supply not
+	 * yet registered.
+	 */
+	bms->stopped = true;
 	platform_set_drvdata(pdev, bms);
 
 	/* State first, and the power stage in its safe state. */
@@ -1978,6 +1985,11 @@ static int smartbms_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
+	/* The loop, which does not run until the end of probe. */
+	INIT_WORK(&bms->work, smartbms_work);
+	hrtimer_init(&bms->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	bms->timer.function = smartbms_timer_fn;
+
 	/* Then the interfaces. */
 	ret = smartbms_register_supplies(bms);
 	if (ret)
@@ -1994,10 +2006,7 @@ static int smartbms_probe(struct platform_device *pdev)
 	if (ret)
 		return ret;
 
-	/* Then the loop, and the interrupts last (they are freed first). */
-	INIT_WORK(&bms->work, smartbms_work);
-	hrtimer_init(&bms->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
-	bms->timer.function = smartbms_timer_fn;
+	/* Stopped for good before the interfaces go; the interrupts last. */
 	ret = devm_add_action_or_reset(dev, smartbms_stop, bms);
 	if (ret)
 		return ret;
@@ -2009,8 +2018,11 @@ static int smartbms_probe(struct platform_device *pdev)
 		 bms->gates_can_sleep ? "a threaded handler" : "hard interrupt context",
 		 bms->gates_can_sleep ? "may sleep" : "do not sleep");
 
-	scoped_guard(mutex, &bms->sample_lock)
+	/* The loop starts, with the settings as they are now. */
+	scoped_guard(mutex, &bms->sample_lock) {
+		bms->stopped = false;
 		smartbms_apply_settings(bms, &bms->set);
+	}
 	return 0;
 }
 
