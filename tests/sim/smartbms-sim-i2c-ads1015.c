@@ -312,10 +312,6 @@ static u8 ads1015_read(struct sim_i2c_chip *chip)
 	return byte;
 }
 
-static void ads1015_stop(struct sim_i2c_chip *chip)
-{
-}
-
 /* debugfs ainN: the present input, after the conversions the old one saw. */
 static int ads1015_ain_get(void *data, u64 *val)
 {
@@ -403,5 +399,4 @@ const struct sim_i2c_model sim_i2c_ads1015_model = {
 	.start = ads1015_start,
 	.write = ads1015_write,
 	.read = ads1015_read,
-	.stop = ads1015_stop,
 };

@@ -172,6 +172,8 @@ static int sim_i2c_xfer(struct i2c_adapter *adap, struct i2c_msg *msgs, int num)
 
 	/* The STOP every chip on the bus sees, the ones addressed act on. */
 	for (j = 0; j < nseen; j++) {
+		if (!seen[j]->model->stop)
+			continue;
 		guard(mutex)(&seen[j]->lock);
 		seen[j]->model->stop(seen[j]);
 	}

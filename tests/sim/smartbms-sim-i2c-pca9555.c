@@ -125,10 +125,6 @@ static u8 pca9555_read(struct sim_i2c_chip *chip)
 	return byte;
 }
 
-static void pca9555_stop(struct sim_i2c_chip *chip)
-{
-}
-
 static int pca9555_get(void *data, u64 *val, int which)
 {
 	struct sim_i2c_chip *chip = data;
@@ -232,5 +228,4 @@ const struct sim_i2c_model sim_i2c_pca9555_model = {
 	.start = pca9555_start,
 	.write = pca9555_write,
 	.read = pca9555_read,
-	.stop = pca9555_stop,
 };

@@ -30,7 +30,7 @@ struct sim_i2c_chip;
  *	read; returns 0 to acknowledge the address, -ENXIO not to
  * @write: a data byte the master sent; 0 to acknowledge it, -EIO not to
  * @read: the next data byte the chip puts on the bus
- * @stop: the STOP condition that ends the transfer
+ * @stop: the STOP condition that ends the transfer (optional)
  *
  * Every callback runs with the chip's @lock held.
  */
